@@ -1,0 +1,24 @@
+"""Benchmark tasks, one folder each, registered by name.
+
+`AnyTaskConfig` is the union of every task's config, discriminated by `name`.
+"""
+
+from typing import TYPE_CHECKING, Annotated, Union
+
+from pydantic import Field
+
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
+from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
+
+_CONFIGS = (PbmcAnnotationConfig,)
+if TYPE_CHECKING:
+    AnyTaskConfig = TaskConfig
+else:
+    AnyTaskConfig = Annotated[Union[_CONFIGS], Field(discriminator="name")] if len(_CONFIGS) > 1 else _CONFIGS[0]
+
+
+def make_task(config: TaskConfig, seed: int) -> Task:
+    return TASKS.get(config.name)(config, seed)
+
+
+__all__ = ["TASKS", "AnswerError", "AnyTaskConfig", "PreparedTask", "Score", "Task", "TaskConfig", "make_task"]

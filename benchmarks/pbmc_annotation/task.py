@@ -1,0 +1,156 @@
+"""Cell-type annotation on scanpy's bundled 10x PBMC 68k (reduced: 700 cells x 765 genes).
+
+A seeded, stratified subset of cells loses its `bulk_labels`; the agent predicts them. Group-level
+results computed from all labels (`uns['rank_genes_groups']`) are removed so nothing leaks them.
+"""
+
+import importlib.util
+import json
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field, ValidationError
+
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
+from ctxbench.errors import HarnessError
+
+DATA_FILE = "pbmc68k_heldout.h5ad"
+ANSWER_FILE = "predictions.csv"
+
+
+class PbmcAnnotationConfig(TaskConfig):
+    name: Literal["pbmc_annotation"] = "pbmc_annotation"
+    holdout_fraction: float = Field(0.2, gt=0.0, lt=0.9)
+    target_accuracy: float = Field(0.8, gt=0.0, le=1.0)
+    source_h5ad: Path | None = Field(None, description="None: the file shipped in scanpy's wheel")
+
+
+class AnnotationAnswer(BaseModel):
+    predictions: dict[str, str] = Field(description="cell id -> predicted bulk_labels value")
+
+
+def scanpy_pbmc_path() -> Path:
+    spec = importlib.util.find_spec("scanpy")  # locate without importing scanpy (slow)
+    if spec is None or spec.origin is None:
+        raise HarnessError("scanpy is not installed: its wheel ships the pbmc68k_reduced dataset")
+    return Path(spec.origin).parent / "datasets" / "10x_pbmc68k_reduced.h5ad"
+
+
+PROMPT = """\
+Task: cell-type annotation of single-cell RNA-seq data (10x PBMCs).
+
+Data: /data/{data_file} (AnnData, read it with `anndata.read_h5ad`). {n_cells} cells x {n_genes} genes.
+- adata.X: scaled log-normalized expression; adata.raw: log-normalized expression; adata.obsm['X_pca'].
+- adata.obs columns: {obs_columns}.
+- adata.obs['bulk_labels'] is the cell type. It is missing (NaN) for {n_heldout} held-out cells.
+  The other {n_labeled} cells are labeled with these types: {types}.
+
+Goal: predict bulk_labels for every held-out cell. Score: accuracy on the held-out cells (target {target:.2f}).
+A starter script, /data/baseline.py, gives each held-out cell the majority label of its louvain
+cluster (about 0.73 accuracy). A classifier trained on the labeled cells' expression does better.
+
+Answer: write a CSV file /work/{answer_file} with header `cell_id,label` and one row per held-out
+cell (cell_id is the obs name, e.g. adata.obs_names[i]), then submit with the line:
+FINAL_ANSWER: {answer_file}
+"""
+
+
+@TASKS.register("pbmc_annotation")
+class PbmcAnnotation(Task):
+    config_class = PbmcAnnotationConfig
+    metric = "accuracy"
+    description = "predict bulk_labels of held-out PBMC cells (pbmc68k_reduced)"
+    folder = Path(__file__).parent
+    config: PbmcAnnotationConfig
+
+    @property
+    def target(self) -> float:
+        return self.config.target_accuracy
+
+    def prepare(self, workspace: Path) -> PreparedTask:
+        import anndata  # deferred: heavy
+
+        source = self.config.source_h5ad or scanpy_pbmc_path()
+        if not source.is_file():
+            raise HarnessError(f"dataset not found: {source}")
+        with warnings.catch_warnings():  # notices about the old on-disk layout of this file
+            warnings.simplefilter("ignore")
+            adata = anndata.read_h5ad(source)
+        heldout = _stratified_holdout(adata.obs["bulk_labels"], self.config.holdout_fraction, self.seed)
+        self._truth = adata.obs.loc[heldout, "bulk_labels"].astype(str)
+        adata.obs.loc[heldout, "bulk_labels"] = np.nan
+        adata.uns.pop("rank_genes_groups", None)
+
+        data_dir, hidden_dir = workspace / "data", workspace / "hidden"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        hidden_dir.mkdir(parents=True, exist_ok=True)
+        adata.write_h5ad(data_dir / DATA_FILE)
+        (data_dir / "baseline.py").write_text(self.script("baseline"))
+        (hidden_dir / "labels.json").write_text(json.dumps(self._truth.to_dict(), indent=0))
+
+        labeled = adata.obs["bulk_labels"].dropna()
+        prompt = PROMPT.format(
+            data_file=DATA_FILE, answer_file=ANSWER_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars,
+            obs_columns=", ".join(adata.obs.columns), n_heldout=len(heldout), n_labeled=len(labeled),
+            types=", ".join(sorted(labeled.unique())), target=self.target,
+        )  # fmt: skip
+        return PreparedTask(prompt=prompt, data_dir=data_dir)
+
+    def parse_answer(self, text: str, workdir: Path) -> AnnotationAnswer:
+        text = text.strip().strip("`'\"")
+        if not text:
+            raise AnswerError(f"empty answer: write /work/{ANSWER_FILE} and submit `FINAL_ANSWER: {ANSWER_FILE}`")
+        if text.lstrip().startswith("{"):
+            try:
+                return AnnotationAnswer(predictions=json.loads(text))
+            except (json.JSONDecodeError, ValidationError) as exc:
+                raise AnswerError(f"answer is not a JSON object of cell_id -> label: {exc}") from None
+        return AnnotationAnswer(predictions=_read_predictions_csv(_inside(workdir, text)))
+
+    def grade(self, answer: BaseModel | None) -> Score:
+        from sklearn.metrics import accuracy_score, f1_score
+
+        predictions = answer.predictions if isinstance(answer, AnnotationAnswer) else {}
+        truth = self._truth
+        predicted = [predictions.get(cell, "<missing>") for cell in truth.index]
+        accuracy = float(accuracy_score(truth.values, predicted))
+        macro_f1 = float(
+            f1_score(truth.values, predicted, labels=sorted(truth.unique()), average="macro", zero_division=0)
+        )
+        coverage = float(np.mean([cell in predictions for cell in truth.index]))
+        return Score(
+            metric=self.metric, value=accuracy, target=self.target,
+            metrics={"accuracy": accuracy, "macro_f1": macro_f1, "coverage": coverage},
+        )  # fmt: skip
+
+
+def _stratified_holdout(labels: pd.Series, fraction: float, seed: int) -> list[str]:
+    from sklearn.model_selection import train_test_split
+
+    _, heldout = train_test_split(labels.index, test_size=fraction, stratify=labels.values, random_state=seed)
+    return list(heldout)
+
+
+def _inside(workdir: Path, name: str) -> Path:
+    """Resolves an answer path the agent gave (relative, or under /work) within the work dir only."""
+    relative = name.removeprefix("/work/").lstrip("/")
+    path = (workdir / relative).resolve()
+    if not path.is_relative_to(workdir.resolve()):
+        raise AnswerError(f"answer file must be inside /work, got {name!r}")
+    if not path.is_file():
+        raise AnswerError(f"answer file /work/{relative} does not exist: write it first, then submit")
+    return path
+
+
+def _read_predictions_csv(path: Path) -> dict[str, str]:
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise AnswerError(f"could not read {path.name} as CSV: {exc}") from None
+    if not {"cell_id", "label"} <= set(frame.columns):
+        raise AnswerError(f"{path.name} needs columns cell_id,label; found {list(frame.columns)}")
+    frame = frame.dropna(subset=["cell_id"])
+    return dict(zip(frame["cell_id"], frame["label"].fillna(""), strict=True))

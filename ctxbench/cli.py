@@ -1,0 +1,101 @@
+"""Command line: read config.json, apply flag overrides, validate, run, print the score.
+
+User errors (bad config, unknown names, missing data or model) print one line and exit 2.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ctxbench.errors import HarnessError
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Run one agent episode described by a config.")
+    parser.add_argument("--config", type=Path, default=Path("config.json"), help="default: config.json")
+    parser.add_argument("--task", help="task name (resets the task's parameters unless it is the same task)")
+    parser.add_argument("--policy-type", help="context policy type")
+    parser.add_argument("--reasoning-mode", help="reasoning mode")
+    parser.add_argument("--model", help="model name")
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint; selects the openai backend")
+    parser.add_argument("--sandbox", help="sandbox backend")
+    parser.add_argument("--max-steps", type=int, help="model calls per episode")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--out", type=Path, help="folder for episode results")
+    return parser
+
+
+def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Flags override the file. Applied to the raw dict so validation errors name the same fields."""
+    raw = dict(raw)
+
+    def section(name: str) -> dict[str, Any]:
+        value = raw.get(name)
+        raw[name] = dict(value) if isinstance(value, dict) else {}
+        return raw[name]  # type: ignore[no-any-return]
+
+    if args.task and section("task").get("name") != args.task:
+        raw["task"] = {"name": args.task}
+    if args.policy_type and section("policy").get("type") != args.policy_type:
+        raw["policy"] = {"type": args.policy_type}
+    if args.reasoning_mode:
+        raw["reasoning_mode"] = args.reasoning_mode
+    if args.model:
+        section("model")["name"] = args.model
+    if args.base_url:
+        section("model").update(backend="openai", base_url=args.base_url)
+    if args.sandbox:
+        section("sandbox")["backend"] = args.sandbox
+    if args.max_steps is not None:
+        section("budget")["max_steps"] = args.max_steps
+    if args.seed is not None:
+        raw["seed"] = args.seed
+    if args.out is not None:
+        raw["out"] = str(args.out)
+    return raw
+
+
+def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
+    args = build_parser(prog).parse_args(argv)
+    try:
+        from dotenv import load_dotenv
+
+        from ctxbench.config import read_config_file, validate_config
+        from ctxbench.runner import run_episode
+
+        load_dotenv()  # secrets (OPENAI_API_KEY, ...) from .env; never written to traces
+        config = validate_config(apply_overrides(read_config_file(args.config), args), str(args.config))
+        result = run_episode(config)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    print_result(result)
+    return 0
+
+
+def print_result(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    t = result.totals
+    s = result.score
+    console = Console()
+    metrics = ", ".join(f"{k}={v:.3f}" for k, v in s.metrics.items())
+    verdict = "passed" if s.passed else "not reached"
+    console.print(f"[bold]score[/bold] {s.metric}={s.value:.3f} (target {s.target:.2f}, {verdict}); {metrics}")
+    console.print(
+        f"stop={result.stop_reason} steps={t.steps} cells={t.cells} (failed {t.failed_cells}) "
+        f"format_errors={t.format_errors} invalid_answers={t.invalid_answers}"
+    )
+    console.print(
+        f"tokens prompt={t.prompt_tokens} completion={t.completion_tokens} cached={t.cached_tokens} "
+        f"cost=${t.cost_usd:.4f} wall={result.wall_time_s:.1f}s"
+    )
+    if result.error:
+        console.print(f"[red]error[/red] {result.error}")
+    console.print(f"trace {result.trace_path}")

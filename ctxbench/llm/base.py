@@ -1,0 +1,78 @@
+"""The LLM-backend protocol and its config. One call in, one reply (with usage and cost) out."""
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ctxbench.events import Message
+from ctxbench.registry import Registry
+
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+
+
+class ModelConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["llama_cpp", "openai", "scripted"] = Field(
+        "llama_cpp",
+        description="llama_cpp: the harness starts a local llama.cpp server; openai: any "
+        "OpenAI-compatible endpoint (base_url); scripted: replays `scripted_replies` (tests only).",
+    )
+    name: str = DEFAULT_LOCAL_MODEL
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None means api.openai.com")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Name of the env var (or .env entry) holding the key")
+    model_path: Path | None = Field(None, description="GGUF for llama_cpp; None means the fetched default")
+    n_ctx: int = Field(8192, ge=512)
+    n_threads: int = Field(2, ge=1)
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_tokens: int = Field(768, ge=1, description="Completion tokens per call")
+    timeout_s: float = Field(180.0, gt=0)
+    max_retries: int = Field(3, ge=0, description="Retries on transient errors, with exponential backoff")
+    usd_per_mtok_prompt: float = Field(0.0, ge=0)
+    usd_per_mtok_completion: float = Field(0.0, ge=0)
+    scripted_replies: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int | None = None  # None: the server did not report it
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class LLMReply:
+    text: str
+    finish_reason: str
+    usage: Usage
+    latency_s: float
+    cost_usd: float
+    model: str
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["usage"]["total_tokens"] = self.usage.total_tokens
+        return record
+
+
+class LLMBackend(Protocol):
+    model: str
+
+    def generate(self, messages: list[Message], *, seed: int | None = None) -> LLMReply: ...
+
+    def close(self) -> None: ...
+
+
+def cost_usd(config: ModelConfig, usage: Usage) -> float:
+    return (
+        usage.prompt_tokens * config.usd_per_mtok_prompt + usage.completion_tokens * config.usd_per_mtok_completion
+    ) / 1e6
+
+
+BACKENDS: Registry[Any] = Registry("model backend")

@@ -1,0 +1,79 @@
+"""Any OpenAI-compatible chat endpoint (OpenAI itself, a local llama.cpp server, vLLM, ...)."""
+
+import os
+import time
+
+import openai
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from ctxbench.errors import HarnessError
+from ctxbench.events import Message
+from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, Usage, cost_usd
+
+TRANSIENT_ERRORS = (
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    openai.RateLimitError,
+    openai.InternalServerError,
+)
+
+
+@BACKENDS.register("openai")
+class OpenAICompatLLM:
+    def __init__(self, config: ModelConfig, *, base_url: str | None = None, api_key: str | None = None) -> None:
+        self.config = config
+        self.model = config.name
+        key = api_key or os.environ.get(config.api_key_env)
+        if not key:
+            raise HarnessError(
+                f"no API key: set {config.api_key_env} in the environment or .env "
+                "(or point --base-url at a local OpenAI-compatible server)"
+            )
+        # Retries are ours (tenacity) so that each attempt is bounded and visible.
+        self._client = openai.OpenAI(
+            base_url=base_url or config.base_url, api_key=key, timeout=config.timeout_s, max_retries=0
+        )
+
+    def generate(self, messages: list[Message], *, seed: int | None = None) -> LLMReply:
+        retrying = Retrying(
+            retry=retry_if_exception_type(TRANSIENT_ERRORS),
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            wait=wait_exponential(multiplier=0.5, max=20),
+            reraise=True,
+        )
+        started = time.perf_counter()
+        try:
+            response = retrying(self._create, messages, seed)
+        except openai.APIError as exc:
+            raise HarnessError(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
+        latency = time.perf_counter() - started
+        choice = response.choices[0]
+        usage = _usage_of(response)
+        return LLMReply(
+            text=choice.message.content or "",
+            finish_reason=choice.finish_reason or "unknown",
+            usage=usage,
+            latency_s=latency,
+            cost_usd=cost_usd(self.config, usage),
+            model=response.model or self.model,
+        )
+
+    def _create(self, messages: list[Message], seed: int | None):  # type: ignore[no-untyped-def]
+        return self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=self.config.temperature,
+            max_tokens=self.config.max_tokens,
+            seed=seed,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _usage_of(response) -> Usage:  # type: ignore[no-untyped-def]
+    if response.usage is None:
+        return Usage()
+    details = getattr(response.usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) if details is not None else None
+    return Usage(response.usage.prompt_tokens, response.usage.completion_tokens, cached)

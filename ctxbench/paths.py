@@ -1,0 +1,17 @@
+"""Where shared, re-usable files live (model weights, built wheels): a cache outside the repo."""
+
+import os
+from pathlib import Path
+
+DEFAULT_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("CTXBENCH_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ctxbench"
+    )
+    return Path(root)
+
+
+def default_model_path() -> Path:
+    return cache_dir() / "models" / DEFAULT_MODEL_FILE

@@ -1,0 +1,67 @@
+"""Runs one episode from a validated config: prepares the task, starts the model and the sandbox,
+drives the reasoning mode, and always stops what it started."""
+
+import json
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from benchmarks import make_task
+from context_policies import policy_from_config
+from ctxbench.config import RunConfig
+from ctxbench.episode import Episode, EpisodeResult
+from ctxbench.errors import HarnessError
+from ctxbench.llm import make_backend
+from ctxbench.modes import MODES
+from ctxbench.sandbox import make_sandbox
+from ctxbench.tracing.jsonl import TraceWriter
+
+
+def run_id_for(config: RunConfig) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}_{config.task.name}_{config.policy.type}_{config.reasoning_mode}_s{config.seed}"
+
+
+def unique_dir(root: Path, name: str) -> tuple[str, Path]:
+    """A fresh folder under root: never reuses (and so never overwrites) an earlier episode's."""
+    for attempt in range(1000):
+        run_id = name if attempt == 0 else f"{name}-{attempt}"
+        path = root / run_id
+        try:
+            path.mkdir(parents=True)
+            return run_id, path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"no free episode folder under {root}")
+
+
+def run_episode(config: RunConfig) -> EpisodeResult:
+    mode = MODES.get(config.reasoning_mode)
+    policy = policy_from_config(config.policy)
+    task = make_task(config.task, config.seed)
+    run_id, episode_dir = unique_dir(config.out, run_id_for(config))
+    prepared = task.prepare(episode_dir / "task")
+    trace = TraceWriter(config.telemetry.traces_dir / f"{run_id}.jsonl")
+    meta = {
+        "task": config.task.name, "policy": config.policy.type, "reasoning_mode": config.reasoning_mode,
+        "model": config.model.name, "seed": config.seed, "episode_dir": str(episode_dir),
+    }  # fmt: skip
+    trace.emit("run_start", run_id=run_id, config=config.model_dump(mode="json"), **meta)
+    with ExitStack() as stack:
+        stack.callback(trace.close)
+        try:
+            llm = make_backend(config.model, log_dir=episode_dir)
+            stack.callback(llm.close)
+            sandbox = make_sandbox(config.sandbox, episode_dir / "work", prepared.data_dir)
+            stack.callback(sandbox.close)
+            sandbox.start()
+        except HarnessError as exc:
+            trace.emit("run_end", stop_reason="setup_failed", error=str(exc))
+            raise
+        episode = Episode(
+            run_id=run_id, task=task, prepared=prepared, policy=policy, llm=llm, sandbox=sandbox,
+            budget=config.budget, trace=trace, seed=config.seed, meta=meta,
+        )  # fmt: skip
+        result = episode.run(mode)
+    (episode_dir / "result.json").write_text(json.dumps(result.to_record(), indent=2))
+    return result

@@ -1,0 +1,90 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ctxbench.cli import apply_overrides, build_parser
+from ctxbench.config import read_config_file, validate_config
+from ctxbench.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_config_is_valid():
+    config = validate_config(read_config_file(ROOT / "config.json"), "config.json")
+    assert config.task.name == "pbmc_annotation"
+    assert config.model.backend == "llama_cpp"
+    assert config.sandbox.backend == "bubblewrap"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"policy": {"type": "nope"}}, "policy.type: Input should be 'full_history'"),
+        ({"reasoning_mode": "xyz"}, "reasoning_mode: Input should be 'agentic'"),
+        ({"sandbox": {"backend": "vm"}}, "sandbox.backend: Input should be 'bubblewrap'"),
+        ({"model": {"backend": "hf"}}, "model.backend: Input should be 'llama_cpp', 'openai' or 'scripted'"),
+        ({"budget": {"max_steps": 0}}, "budget.max_steps: Input should be greater than or equal to 1"),
+        ({"bogus": 1}, "bogus: Extra inputs are not permitted"),
+        ({"task": {"name": "pbmc_annotation", "holdout": 0.5}}, "task.holdout: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_config_names_field_and_allowed_values(raw, expected):
+    with pytest.raises(ConfigError) as info:
+        validate_config(raw, "c.json")
+    assert expected in str(info.value)
+
+
+def test_invalid_json_and_missing_file(tmp_path):
+    broken = tmp_path / "c.json"
+    broken.write_text('{"task": ')
+    with pytest.raises(ConfigError, match="invalid JSON at line 1"):
+        read_config_file(broken)
+    with pytest.raises(ConfigError, match="config file not found"):
+        read_config_file(tmp_path / "missing.json")
+
+
+def test_flags_override_the_file():
+    raw = read_config_file(ROOT / "config.json")
+    args = build_parser("x").parse_args(
+        ["--max-steps", "3", "--seed", "7", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--out", "o"]
+    )
+    config = validate_config(apply_overrides(raw, args), "x")
+    assert (config.budget.max_steps, config.seed, config.model.name) == (3, 7, "m")
+    assert config.model.backend == "openai"
+    assert config.model.base_url == "http://127.0.0.1:9/v1"
+    assert str(config.out) == "o"
+    assert config.task.holdout_fraction == raw["task"]["holdout_fraction"]  # untouched sections stay
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--policy-type", "bogus"], "policy.type: Input should be 'full_history'"),
+        (["--reasoning-mode", "bogus"], "reasoning_mode: Input should be 'agentic'"),
+        (["--task", "bogus"], "task.name: Input should be 'pbmc_annotation'"),
+    ],
+)
+def test_cli_bad_input_is_one_line_without_traceback(tmp_path, args, message):
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "run_bench.py"), "--config", str(ROOT / "config.json"), *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_cli_malformed_config_file(tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"task": {"name": "pbmc_annotation"}, "sandbox": {"memory_mb": "lots"}}))
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "script.py"), "--config", str(config)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "sandbox.memory_mb: Input should be a valid integer" in run.stderr
+    assert "Traceback" not in run.stderr

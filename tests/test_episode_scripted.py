@@ -1,0 +1,117 @@
+"""The agentic loop end to end (real task, real sandbox), with a scripted model replaying replies."""
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.pbmc_annotation.task import PbmcAnnotation
+from ctxbench.config import validate_config
+from ctxbench.errors import HarnessError
+from ctxbench.runner import run_episode
+from ctxbench.tracing.jsonl import read_trace
+from tests.conftest import needs_bwrap
+
+pytestmark = needs_bwrap
+
+REFERENCE = PbmcAnnotation.folder.joinpath("reference.py").read_text()
+
+
+def code(source: str) -> str:
+    return f"Let me run this.\n```python\n{source}\n```"
+
+
+def make_config(tmp_path: Path, replies: list[str], **overrides):
+    raw = {
+        "model": {"backend": "scripted", "scripted_replies": replies},
+        "telemetry": {"traces_dir": str(tmp_path / "traces")},
+        "out": str(tmp_path / "results"),
+        "budget": {"max_steps": 6},
+        **overrides,
+    }
+    return validate_config(raw, "test")
+
+
+def test_full_episode_recovers_from_malformed_and_invalid_replies(tmp_path):
+    replies = [
+        "I think I should load the data first.",  # no code, no answer
+        code("import anndata\nadata = anndata.read_h5ad('/data/pbmc68k_heldout.h5ad')\nprint(adata.n_obs)"),
+        code("adata.n_vars"),  # the session kept `adata`
+        code("1/0"),
+        "FINAL_ANSWER: predictions.csv",  # not written yet: invalid, fed back
+        code(REFERENCE) + "\nFINAL_ANSWER: predictions.csv",
+    ]
+    result = run_episode(make_config(tmp_path, replies))
+
+    assert result.stop_reason == "final_answer"
+    assert result.score.passed and result.score.value >= 0.8
+    t = result.totals
+    assert (t.steps, t.cells, t.failed_cells, t.format_errors, t.invalid_answers) == (6, 4, 1, 1, 1)
+
+    events = read_trace(result.trace_path)
+    types = [e["type"] for e in events]
+    assert types[0] == "run_start" and types[-2:] == ["score", "run_end"]
+    assert [e["seq"] for e in events] == list(range(len(events)))
+    assert all(e["v"] == 1 for e in events)
+    assert events[0]["config"]["model"]["backend"] == "scripted"
+    execs = [e for e in events if e["type"] == "exec"]
+    assert execs[0]["stdout"].strip() == "700" and execs[1]["stdout"].strip() == "765"
+    assert execs[2]["outcome"] == "error" and "ZeroDivisionError" in execs[2]["error"]
+    assert [e["valid"] for e in events if e["type"] == "final_answer"] == [False, True]
+    calls = [e for e in events if e["type"] == "llm_call"]
+    assert calls[0]["messages"][0]["role"] == "system" and "FINAL_ANSWER" in calls[0]["messages"][0]["content"]
+    assert "pbmc68k_heldout.h5ad" in calls[0]["messages"][1]["content"]
+    # full history: each call sees everything the previous one saw, plus its reply and what followed
+    assert all(len(b["messages"]) > len(a["messages"]) for a, b in itertools.pairwise(calls))
+    assert "no ```python code block" in calls[1]["messages"][-1]["content"]
+    assert events[-1]["totals"]["steps"] == 6
+
+    result_json = json.loads((Path(result.meta["episode_dir"]) / "result.json").read_text())
+    assert result_json["score"]["value"] == result.score.value
+
+
+def test_step_budget_ends_the_episode_with_a_zero_score(tmp_path):
+    result = run_episode(make_config(tmp_path, [code("print(1)")] * 3, budget={"max_steps": 3}))
+    assert result.stop_reason == "max_steps"
+    assert result.totals.steps == 3
+    assert result.score.value == 0.0
+    assert read_trace(result.trace_path)[-1]["stop_reason"] == "max_steps"
+
+
+def test_token_budget_ends_the_episode(tmp_path):
+    result = run_episode(make_config(tmp_path, [code("print(1)")] * 5, budget={"max_tokens": 50}))
+    assert result.stop_reason == "max_tokens"
+    assert result.totals.steps < 5
+
+
+def test_model_failure_is_recorded_not_raised(tmp_path):
+    result = run_episode(make_config(tmp_path, [code("x = 1")]))  # runs out of replies at step 2
+    assert result.stop_reason == "error"
+    assert "ran out of replies" in result.error
+    assert read_trace(result.trace_path)[-1]["error"] == result.error
+
+
+def test_missing_dataset_is_a_clear_error(tmp_path):
+    config = make_config(tmp_path, [], task={"name": "pbmc_annotation", "source_h5ad": str(tmp_path / "nope.h5ad")})
+    with pytest.raises(HarnessError, match="dataset not found"):
+        run_episode(config)
+
+
+def test_secrets_never_reach_the_trace(tmp_path, monkeypatch):
+    secret = "sk-test-very-secret-value-123"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    result = run_episode(
+        make_config(tmp_path, [code("print('sk-test-very-secret-value-123')")], budget={"max_steps": 1})
+    )
+    text = result.trace_path.read_text()
+    assert secret not in text
+    assert "[REDACTED]" in text
+
+
+def test_episodes_never_overwrite_each_other(tmp_path):
+    first = run_episode(make_config(tmp_path, [code("print(1)")], budget={"max_steps": 1}))
+    second = run_episode(make_config(tmp_path, [code("print(2)")], budget={"max_steps": 1}))
+    assert first.trace_path != second.trace_path
+    assert first.meta["episode_dir"] != second.meta["episode_dir"]
+    assert read_trace(first.trace_path)[-1]["type"] == "run_end"

@@ -1,0 +1,46 @@
+"""The embedded default model, for real: llama.cpp server + Qwen2.5-Coder-0.5B + bubblewrap."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ctxbench.llm import ModelConfig, make_backend
+from ctxbench.tracing.jsonl import read_trace
+from tests.conftest import needs_bwrap
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.slow, needs_bwrap]
+
+
+def test_local_server_answers_with_usage_and_stops(local_model_path, tmp_path):
+    llm = make_backend(ModelConfig(max_tokens=64, temperature=0.0), log_dir=tmp_path)
+    try:
+        reply = llm.generate([{"role": "user", "content": "Write a python block that prints 6*7."}], seed=0)
+    finally:
+        llm.close()
+    assert "print" in reply.text
+    assert reply.usage.prompt_tokens > 10 and 0 < reply.usage.completion_tokens <= 64
+    assert reply.latency_s > 0 and reply.cost_usd == 0.0
+    assert llm.server.process is None or llm.server.process.poll() is not None  # server stopped
+
+
+def test_cli_runs_a_short_real_episode(local_model_path, tmp_path):
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "run_bench.py"), "--config", str(ROOT / "config.json"),
+         "--max-steps", "2", "--out", str(tmp_path / "results")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "score accuracy=" in run.stdout
+    (trace_path,) = (tmp_path / "traces").glob("*.jsonl")
+    events = read_trace(trace_path)
+    calls = [e for e in events if e["type"] == "llm_call"]
+    assert 1 <= len(calls) <= 2
+    assert all(c["reply"]["usage"]["prompt_tokens"] > 200 for c in calls)  # system + task prompt, real tokenizer
+    assert all(c["reply"]["model"] for c in calls)
+    end = events[-1]
+    assert end["type"] == "run_end" and end["stop_reason"] in {"max_steps", "final_answer"}
+    assert end["totals"]["steps"] == len(calls)
+    assert events[-2]["type"] == "score"

@@ -1,0 +1,111 @@
+"""The OpenAI-compatible backend against a real local HTTP server: usage, cost, retries, failures."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ctxbench.errors import HarnessError
+from ctxbench.llm.base import ModelConfig
+from ctxbench.llm.openai_compat import OpenAICompatLLM
+
+COMPLETION = {
+    "id": "c1", "object": "chat.completion", "created": 0, "model": "fake-model",
+    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "hello"}}],
+    "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200,
+              "prompt_tokens_details": {"cached_tokens": 600}},
+}  # fmt: skip
+
+
+class FakeServer:
+    """Fails the first `failures` requests with `status`, then answers COMPLETION."""
+
+    def __init__(self, failures: int, status: int = 500) -> None:
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append({"body": body, "auth": self.headers.get("Authorization")})
+                if len(server.requests) <= failures:
+                    payload, code = {"error": {"message": "try later"}}, status
+                else:
+                    payload, code = COMPLETION, 200
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+@pytest.fixture
+def config():
+    return ModelConfig(backend="openai", name="fake-model", max_retries=2, timeout_s=5,
+                       usd_per_mtok_prompt=2.0, usd_per_mtok_completion=10.0)  # fmt: skip
+
+
+def test_usage_cost_and_cached_tokens(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    server = FakeServer(failures=0)
+    try:
+        reply = OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}], seed=3)
+    finally:
+        server.close()
+    assert reply.text == "hello"
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.cached_tokens) == (1000, 200, 600)
+    assert reply.cost_usd == pytest.approx((1000 * 2.0 + 200 * 10.0) / 1e6)
+    body = server.requests[0]["body"]
+    assert (body["model"], body["seed"], body["max_tokens"]) == ("fake-model", 3, config.max_tokens)
+    assert server.requests[0]["auth"] == "Bearer sk-from-env"
+
+
+def test_transient_errors_are_retried_then_succeed(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=2, status=503)
+    try:
+        reply = OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}])
+    finally:
+        server.close()
+    assert reply.text == "hello"
+    assert len(server.requests) == 3
+
+
+def test_retries_are_bounded_and_end_in_a_clear_error(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=10, status=500)
+    try:
+        with pytest.raises(HarnessError, match="model call to 'fake-model' failed"):
+            OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}])
+    finally:
+        server.close()
+    assert len(server.requests) == config.max_retries + 1
+
+
+def test_client_errors_are_not_retried(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=10, status=400)
+    try:
+        with pytest.raises(HarnessError):
+            OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}])
+    finally:
+        server.close()
+    assert len(server.requests) == 1
+
+
+def test_missing_api_key_is_a_clear_error(config, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(HarnessError, match="set OPENAI_API_KEY"):
+        OpenAICompatLLM(config)

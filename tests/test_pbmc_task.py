@@ -1,0 +1,89 @@
+"""The pbmc annotation task: no leak, reference reaches the target in the real sandbox, trivial answers don't."""
+
+import json
+
+import anndata
+import pytest
+
+from benchmarks.base import AnswerError
+from benchmarks.pbmc_annotation.task import ANSWER_FILE, DATA_FILE, AnnotationAnswer
+from ctxbench.sandbox import SandboxConfig, make_sandbox
+from tests.conftest import needs_bwrap
+
+
+def run_script(task, prepared, name, workdir):
+    with make_sandbox(SandboxConfig(), workdir, prepared.data_dir) as box:
+        result = box.run_cell(task.script(name))
+    assert result.outcome == "ok", result.render()
+    return task.parse_answer(ANSWER_FILE, workdir)
+
+
+def test_heldout_labels_are_removed_and_nothing_leaks_them(pbmc_task):
+    task, prepared = pbmc_task
+    adata = anndata.read_h5ad(prepared.data_dir / DATA_FILE)
+    missing = adata.obs["bulk_labels"].isna()
+    assert missing.sum() == 140
+    assert set(adata.obs_names[missing]) == set(task._truth.index)
+    assert "rank_genes_groups" not in adata.uns  # computed from all labels
+    assert sorted(p.name for p in prepared.data_dir.iterdir()) == ["baseline.py", DATA_FILE]
+    hidden = json.loads((prepared.data_dir.parent / "hidden" / "labels.json").read_text())
+    assert hidden == task._truth.to_dict()
+
+
+def test_holdout_depends_on_seed_only(pbmc_task, tmp_path):
+    from benchmarks import make_task
+    from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
+
+    task, _ = pbmc_task
+    same = make_task(PbmcAnnotationConfig(), seed=0)
+    same.prepare(tmp_path / "a")
+    other = make_task(PbmcAnnotationConfig(), seed=1)
+    other.prepare(tmp_path / "b")
+    assert list(same._truth.index) == list(task._truth.index)
+    assert set(other._truth.index) != set(task._truth.index)
+
+
+@needs_bwrap
+def test_reference_reaches_target_and_baseline_does_not(pbmc_task, tmp_path):
+    task, prepared = pbmc_task
+    reference = task.grade(run_script(task, prepared, "reference", tmp_path / "ref" / "work"))
+    baseline = task.grade(run_script(task, prepared, "baseline", tmp_path / "base" / "work"))
+    assert reference.passed and reference.value >= 0.8, reference
+    assert not baseline.passed and 0.6 < baseline.value < reference.value, baseline
+    assert reference.metrics["coverage"] == 1.0
+
+
+def test_empty_and_constant_answers_fail(pbmc_task):
+    task, _ = pbmc_task
+    assert task.grade(None).value == 0.0
+    assert task.grade(AnnotationAnswer(predictions={})).value == 0.0
+    majority = task._truth.mode()[0]
+    constant = task.grade(AnnotationAnswer(predictions={cell: majority for cell in task._truth.index}))
+    assert not constant.passed and constant.value < 0.5
+    assert constant.metrics["macro_f1"] < 0.1
+
+
+@pytest.mark.parametrize(
+    ("answer", "files", "message"),
+    [
+        ("", {}, "empty answer"),
+        ("predictions.csv", {}, "does not exist"),
+        ("../hidden/labels.json", {}, "must be inside /work"),
+        ("predictions.csv", {"predictions.csv": "cell,type\na,b\n"}, "needs columns cell_id,label"),
+        ("predictions.csv", {"predictions.csv": ""}, "could not read"),
+        ('{"a": ', {}, "not a JSON object"),
+    ],
+)
+def test_invalid_answers_explain_themselves(pbmc_task, tmp_path, answer, files, message):
+    task, _ = pbmc_task
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(AnswerError, match=message):
+        task.parse_answer(answer, tmp_path)
+
+
+def test_answer_accepts_sandbox_paths_and_inline_json(pbmc_task, tmp_path):
+    task, _ = pbmc_task
+    (tmp_path / "p.csv").write_text("cell_id,label\nc1,CD19+ B\n")
+    assert task.parse_answer("/work/p.csv", tmp_path).predictions == {"c1": "CD19+ B"}
+    assert task.parse_answer('`{"c2": "Dendritic"}`', tmp_path).predictions == {"c2": "Dendritic"}
