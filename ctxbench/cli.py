@@ -4,6 +4,7 @@ User errors (bad config, unknown names, missing data or model) print one line an
 """
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,13 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
     return raw
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: sandboxes and servers are stopped
+
+
 def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
     args = build_parser(prog).parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         from dotenv import load_dotenv
 

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: system packages, the venv, the llama.cpp wheel (built once, cached) and
-# the embedded model (sha256-verified). Idempotent: a second run only checks.
+# the embedded model (sha256-verified). With --docker, also a Docker engine and the sandbox image.
+# Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WITH_DOCKER=0
+for arg in "$@"; do
+  case "$arg" in
+    --docker) WITH_DOCKER=1 ;;
+    *) echo "usage: scripts/setup.sh [--docker]" >&2; exit 2 ;;
+  esac
+done
 
 CACHE="${CTXBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ctxbench}"
 WHEELS="$CACHE/wheels"
@@ -39,4 +47,9 @@ log "installing requirements"
 
 log "fetching the default model"
 .venv/bin/python scripts/fetch_model.py
+if [ "$WITH_DOCKER" -eq 1 ]; then
+  log "docker engine and sandbox image"
+  bash scripts/docker_engine.sh
+  bash scripts/docker_image.sh
+fi
 log "ready"

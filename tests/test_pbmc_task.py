@@ -1,6 +1,7 @@
 """The pbmc annotation task: no leak, reference reaches the target in the real sandbox, trivial answers don't."""
 
 import json
+import os
 
 import anndata
 import pytest
@@ -9,10 +10,11 @@ from benchmarks.base import AnswerError
 from benchmarks.pbmc_annotation.task import ANSWER_FILE, DATA_FILE, AnnotationAnswer
 from ctxbench.sandbox import SandboxConfig, make_sandbox
 from tests.conftest import needs_bwrap
+from tests.sandbox_backends import docker_ready
 
 
-def run_script(task, prepared, name, workdir):
-    with make_sandbox(SandboxConfig(), workdir, prepared.data_dir) as box:
+def run_script(task, prepared, name, workdir, backend="bubblewrap"):
+    with make_sandbox(SandboxConfig(backend=backend), workdir, prepared.data_dir) as box:
         result = box.run_cell(task.script(name))
     assert result.outcome == "ok", result.render()
     return task.parse_answer(ANSWER_FILE, workdir)
@@ -51,6 +53,20 @@ def test_reference_reaches_target_and_baseline_does_not(pbmc_task, tmp_path):
     assert reference.passed and reference.value >= 0.8, reference
     assert not baseline.passed and 0.6 < baseline.value < reference.value, baseline
     assert reference.metrics["coverage"] == 1.0
+
+
+@pytest.mark.slow
+def test_reference_scores_the_same_in_docker_as_in_bubblewrap(pbmc_task, tmp_path):
+    if not docker_ready() and not os.environ.get("CI"):
+        pytest.skip("docker sandbox image not built")
+    task, prepared = pbmc_task
+    scores = {
+        backend: task.grade(run_script(task, prepared, "reference", tmp_path / backend / "work", backend))
+        for backend in ("bubblewrap", "docker")
+    }
+    assert scores["docker"].passed
+    assert scores["docker"].metrics == scores["bubblewrap"].metrics
+    assert (tmp_path / "docker" / "work" / ANSWER_FILE).is_file()  # written in the container, visible on the host
 
 
 def test_empty_and_constant_answers_fail(pbmc_task):

@@ -23,6 +23,12 @@ def test_final_answer_inside_code_is_code_not_submission():
     assert action.code is not None
 
 
+def test_final_answer_line_inside_code_block_is_a_submission():
+    action = parse_reply("```python\nsave()\nFINAL_ANSWER: predictions.csv\n```")
+    assert action.code is not None and "FINAL_ANSWER" not in action.code and "save()" in action.code
+    assert action.final_answer == "predictions.csv"
+
+
 def test_code_and_final_answer_in_one_reply():
     action = parse_reply("```python\nsave()\n```\nFINAL_ANSWER: predictions.csv")
     assert action.code == "save()\n"

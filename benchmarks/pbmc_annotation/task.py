@@ -42,7 +42,9 @@ def scanpy_pbmc_path() -> Path:
 PROMPT = """\
 Task: cell-type annotation of single-cell RNA-seq data (10x PBMCs).
 
-Data: /data/{data_file} (AnnData, read it with `anndata.read_h5ad`). {n_cells} cells x {n_genes} genes.
+Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes. Load it with:
+    import anndata
+    adata = anndata.read_h5ad("/data/{data_file}")
 - adata.X: scaled log-normalized expression; adata.raw: log-normalized expression; adata.obsm['X_pca'].
 - adata.obs columns: {obs_columns}.
 - adata.obs['bulk_labels'] is the cell type. It is missing (NaN) for {n_heldout} held-out cells.
@@ -50,7 +52,8 @@ Data: /data/{data_file} (AnnData, read it with `anndata.read_h5ad`). {n_cells} c
 
 Goal: predict bulk_labels for every held-out cell. Score: accuracy on the held-out cells (target {target:.2f}).
 A starter script, /data/baseline.py, gives each held-out cell the majority label of its louvain
-cluster (about 0.73 accuracy). A classifier trained on the labeled cells' expression does better.
+cluster (about 0.73 accuracy). A classifier trained on the labeled cells' expression does better
+(for example sklearn.linear_model.LogisticRegression on adata.X).
 
 Answer: write a CSV file /work/{answer_file} with header `cell_id,label` and one row per held-out
 cell (cell_id is the obs name, e.g. adata.obs_names[i]), then submit with the line:

@@ -41,11 +41,15 @@ class Action:
 
 
 def parse_reply(text: str) -> Action:
-    blocks = [block for block in CODE_BLOCK.findall(text) if block.strip()]
-    final = None
-    # A FINAL_ANSWER inside a code block is code (e.g. a print), not a submission.
-    outside_code = CODE_BLOCK.sub("", text)
-    match = FINAL_LINE.search(outside_code)
-    if match:
-        final = match.group(1).strip()
+    blocks = CODE_BLOCK.findall(text)
+    match = FINAL_LINE.search(CODE_BLOCK.sub("", text))
+    final = match.group(1).strip() if match else None
+    if blocks:
+        # Small models often put the FINAL_ANSWER line inside the code block; a line that *starts*
+        # with it is taken as the submission (it would not be meaningful Python), e.g. a print stays code.
+        inner = FINAL_LINE.search(blocks[0])
+        if inner and final is None:
+            final = inner.group(1).strip()
+            blocks[0] = FINAL_LINE.sub("", blocks[0])
+    blocks = [block for block in blocks if block.strip()]
     return Action(code=blocks[0] if blocks else None, final_answer=final, extra_blocks=max(0, len(blocks) - 1))

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ctxbench.sandbox import bubblewrap  # noqa: F401  (registration)
+from ctxbench.sandbox import bubblewrap, docker_backend  # noqa: F401  (registration)
 from ctxbench.sandbox.base import SANDBOXES, CellResult, Sandbox, SandboxConfig
 
 

@@ -18,13 +18,15 @@ Outcome = Literal["ok", "error", "timeout", "killed", "crashed"]
 class SandboxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["bubblewrap"] = "bubblewrap"
+    backend: Literal["bubblewrap", "docker"] = "bubblewrap"
     cell_timeout_s: float = Field(120.0, gt=0, description="A cell running longer is interrupted")
     kill_grace_s: float = Field(5.0, gt=0, description="Then, if still running, killed and restarted")
     memory_mb: int = Field(4096, ge=256, description="Address-space limit of the session")
     max_procs: int = Field(128, ge=8, description="Process/thread limit of the session")
     output_limit_chars: int = Field(4000, ge=100, description="Per stream, per cell; the rest is counted")
     startup_timeout_s: float = Field(30.0, gt=0)
+    cpus: float = Field(2.0, gt=0, description="CPU quota (docker)")
+    docker_image: str = Field("ctxbench-sandbox:latest", description="Built by scripts/docker_image.sh")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ctxbench.errors import HarnessError
 from ctxbench.sandbox.base import SANDBOXES
-from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, KernelSandbox
+from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, Channel, KernelSandbox, ProcessChannel
 
 # Each session gets its own uid so that process limits of parallel sessions don't add up.
 _UID_BASE = 61000
@@ -41,6 +41,9 @@ def sandbox_env() -> dict[str, str]:
 
 @SANDBOXES.register("bubblewrap")
 class BubblewrapSandbox(KernelSandbox):
+    def open_channel(self) -> Channel:
+        return ProcessChannel(self.kernel_command(), self.log_path)
+
     def kernel_command(self) -> list[str]:
         bwrap = shutil.which("bwrap")
         if bwrap is None:

@@ -1,12 +1,17 @@
-"""Host side of the kernel protocol (see kernel_main.py): one child process, JSON lines both ways."""
+"""Host side of the kernel protocol (see kernel_main.py): JSON lines over a channel to one kernel.
+
+A channel is how a backend reaches its kernel: a child process's pipes (bubblewrap) or a
+container's attached stdin/stdout (Docker). Everything above the channel is shared.
+"""
 
 import json
 import queue
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 from ctxbench.errors import HarnessError
 from ctxbench.sandbox.base import CellResult, Sandbox, SandboxConfig
@@ -18,38 +23,72 @@ class KernelDied(Exception):
     pass
 
 
-class KernelClient:
-    def __init__(self, command: list[str], stderr_log: Path) -> None:
-        self.command = command
-        self.stderr_log = stderr_log
-        self.process: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[str | None] = queue.Queue()
+class Channel(Protocol):
+    def send(self, line: str) -> None: ...
 
-    def start(self, timeout_s: float) -> None:
-        self.stderr_log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.stderr_log, "a") as log:
+    def lines(self) -> Iterator[str]:
+        """Blocks for each line the kernel writes; ends when the kernel is gone."""
+        ...
+
+    def kill(self) -> None: ...
+
+
+class ProcessChannel:
+    def __init__(self, command: list[str], stderr_log: Path) -> None:
+        stderr_log.parent.mkdir(parents=True, exist_ok=True)
+        with open(stderr_log, "a") as log:
             self.process = subprocess.Popen(
-                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 text=True, encoding="utf-8", bufsize=1, start_new_session=True,
             )  # fmt: skip
-        self._lines = queue.Queue()
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line)
+        self.process.stdin.flush()
+
+    def lines(self) -> Iterator[str]:
         assert self.process.stdout is not None
-        threading.Thread(target=_pump, args=(self.process.stdout, self._lines), daemon=True).start()
+        yield from self.process.stdout
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+
+
+class KernelClient:
+    def __init__(self, channel: Channel, where: str) -> None:
+        self.channel = channel
+        self.where = where  # for error messages: where to look when the kernel fails
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        try:
+            for line in self.channel.lines():
+                self._lines.put(line)
+        except (OSError, ValueError):  # the channel was closed under us by kill()
+            pass
+        finally:
+            self._lines.put(None)
+
+    def wait_ready(self, timeout_s: float) -> None:
         try:
             hello = self._next(timeout_s)
         except (KernelDied, TimeoutError) as exc:
-            self.kill()
-            raise HarnessError(f"sandbox session failed to start ({exc}); see {self.stderr_log}") from None
+            self.channel.kill()
+            raise HarnessError(f"sandbox session failed to start ({exc}); see {self.where}") from None
         if not hello.get("ready"):
             raise HarnessError(f"sandbox session sent {hello!r} instead of ready")
 
     def run(self, code: str, timeout_s: float, grace_s: float, limit: int) -> CellResult:
         """Runs one cell. Raises TimeoutError if the kernel ignores its own timer, KernelDied if it exits."""
-        assert self.process is not None and self.process.stdin is not None
         started = time.perf_counter()
         try:
-            self.process.stdin.write(json.dumps({"code": code, "timeout": timeout_s, "limit": limit}) + "\n")
-            self.process.stdin.flush()
+            self.channel.send(json.dumps({"code": code, "timeout": timeout_s, "limit": limit}) + "\n")
         except OSError as exc:
             raise KernelDied(f"session is gone ({exc})") from None
         reply = self._next(timeout_s + grace_s)
@@ -68,29 +107,15 @@ class KernelClient:
         except queue.Empty:
             raise TimeoutError(f"no reply within {timeout_s:.0f}s") from None
         if line is None:
-            code = self.process.wait() if self.process else None
-            raise KernelDied(f"session exited with code {code}")
+            raise KernelDied("session exited")
         return json.loads(line)  # type: ignore[no-any-return]
 
     def kill(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        self.process = None
-
-
-def _pump(stream: IO[str], lines: "queue.Queue[str | None]") -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
+        self.channel.kill()
 
 
 class KernelSandbox(Sandbox):
-    """A sandbox whose session is a kernel process; backends only say how to launch it."""
+    """A sandbox whose session is a kernel; backends only say how to open a channel to one."""
 
     def __init__(self, config: SandboxConfig, workdir: Path, data_dir: Path | None) -> None:
         self.config = config
@@ -98,13 +123,17 @@ class KernelSandbox(Sandbox):
         self.data_dir = data_dir
         self._kernel: KernelClient | None = None
 
-    def kernel_command(self) -> list[str]:
+    def open_channel(self) -> Channel:
         raise NotImplementedError
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir.parent / "sandbox_stderr.log"
 
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._kernel = KernelClient(self.kernel_command(), self.workdir.parent / "sandbox_stderr.log")
-        self._kernel.start(self.config.startup_timeout_s)
+        self._kernel = KernelClient(self.open_channel(), str(self.log_path))
+        self._kernel.wait_ready(self.config.startup_timeout_s)
 
     def run_cell(self, code: str, timeout_s: float | None = None) -> CellResult:
         if self._kernel is None:
