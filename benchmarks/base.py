@@ -43,6 +43,7 @@ class Score:
 class PreparedTask:
     prompt: str
     data_dir: Path
+    documents: tuple[str, ...] = ()  # reference texts retrieval policies may search
 
 
 class Task(ABC):

@@ -1,10 +1,8 @@
 """full_history: every event, as it happened. The reference every other policy is compared to."""
 
-from collections.abc import Sequence
 from typing import Literal
 
-from context_policies.base import POLICIES, ContextView, PolicyConfig
-from ctxbench.events import Event
+from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig
 
 
 class FullHistoryConfig(PolicyConfig):
@@ -15,8 +13,8 @@ class FullHistoryConfig(PolicyConfig):
 class FullHistory:
     config_class = FullHistoryConfig
 
-    def build(self, history: Sequence[Event]) -> ContextView:
-        return ContextView(
-            messages=[event.to_message() for event in history],
-            record={"policy": "full_history", "kept": len(history), "dropped": 0},
-        )
+    def __init__(self, config: FullHistoryConfig) -> None:
+        self.config = config
+
+    def apply(self, items: list[Item], ctx: BuildContext) -> list[Item]:
+        return items

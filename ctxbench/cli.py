@@ -4,12 +4,14 @@ User errors (bad config, unknown names, missing data or model) print one line an
 """
 
 import argparse
+import json
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from ctxbench.errors import HarnessError
+from context_policies import POLICIES
+from ctxbench.errors import ConfigError, HarnessError
 
 EXIT_USER_ERROR = 2
 
@@ -18,7 +20,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Run one agent episode described by a config.")
     parser.add_argument("--config", type=Path, default=Path("config.json"), help="default: config.json")
     parser.add_argument("--task", help="task name (resets the task's parameters unless it is the same task)")
-    parser.add_argument("--policy-type", help="context policy type")
+    parser.add_argument("--policy-type", help="context policy type, or a preset named in policy_presets")
+    parser.add_argument(
+        "--policy-param", action="append", default=[], metavar="KEY=VALUE",
+        help="override a field of the selected policy (VALUE is JSON, or a plain string); repeatable",
+    )  # fmt: skip
     parser.add_argument("--reasoning-mode", help="reasoning mode")
     parser.add_argument("--model", help="model name")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint; selects the openai backend")
@@ -40,8 +46,23 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
 
     if args.task and section("task").get("name") != args.task:
         raw["task"] = {"name": args.task}
-    if args.policy_type and section("policy").get("type") != args.policy_type:
-        raw["policy"] = {"type": args.policy_type}
+    if args.policy_type:
+        presets = raw.get("policy_presets") or {}
+        if args.policy_type in presets:
+            raw["policy"], raw["policy_preset"] = dict(presets[args.policy_type]), args.policy_type
+        elif args.policy_type in POLICIES:
+            if section("policy").get("type") != args.policy_type:
+                raw["policy"] = {"type": args.policy_type}
+        else:
+            raise ConfigError(
+                f"--policy-type {args.policy_type!r} is neither a policy type ({', '.join(POLICIES.names())}) "
+                f"nor a preset ({', '.join(presets) or 'none defined'})"
+            )
+    for assignment in args.policy_param:
+        key, sep, value = assignment.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--policy-param expects KEY=VALUE, got {assignment!r}")
+        section("policy")[key] = _json_or_text(value)
     if args.reasoning_mode:
         raw["reasoning_mode"] = args.reasoning_mode
     if args.model:
@@ -61,6 +82,13 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: sandboxes and servers are stopped
+
+
+def _json_or_text(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
 
 
 def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:

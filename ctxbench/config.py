@@ -25,7 +25,16 @@ class RunConfig(BaseModel):
 
     task: AnyTaskConfig = Field(default_factory=lambda: {"name": "pbmc_annotation"})  # type: ignore[assignment]
     policy: AnyPolicyConfig = Field(default_factory=lambda: {"type": "full_history"})  # type: ignore[assignment]
+    policy_presets: dict[str, AnyPolicyConfig] = Field(
+        default_factory=dict, description="Named policies selectable by --policy-type NAME"
+    )
+    policy_preset: str | None = Field(None, description="Set when `policy` came from a preset (for labels)")
     reasoning_mode: Literal["agentic"] = "agentic"
+
+    @property
+    def policy_label(self) -> str:
+        return self.policy_preset or self.policy.type
+
     model: ModelConfig = Field(default_factory=ModelConfig)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
@@ -50,13 +59,28 @@ def validate_config(raw: dict[str, Any], source: str) -> RunConfig:
     try:
         return RunConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"{source}: {describe_validation_error(exc, raw)}") from None
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        # Drop union/tag names pydantic inserts into the location; keep the user's field path.
-        location = ".".join(str(p) for p in error["loc"] if not (isinstance(p, str) and p[:1].isupper()))
-        problems.append(f"{location or '(top level)'}: {error['msg']}")
-    return "; ".join(problems)
+def describe_validation_error(exc: ValidationError, raw: Any) -> str:
+    return "; ".join(f"{user_location(error['loc'], raw) or '(top level)'}: {error['msg']}" for error in exc.errors())
+
+
+def user_location(loc: tuple[Any, ...], raw: Any) -> str:
+    """The field path as the user wrote it: pydantic also puts the tag of a discriminated union
+    (e.g. `pipeline` for {"type": "pipeline"}) into the location; those are skipped."""
+    parts, node = [], raw
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part in (node.get("type"), node.get("name")):
+            continue  # a union tag, not a field
+        parts.append(str(part))
+        node = _child(node, part)
+    return ".".join(parts)
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None

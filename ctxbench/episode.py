@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from benchmarks.base import AnswerError, PreparedTask, Score, Task
-from context_policies.base import ContextPolicy
+from context_policies.base import ContextBuilder
 from ctxbench.budget import BudgetConfig
 from ctxbench.errors import HarnessError
-from ctxbench.events import Event, EventKind
+from ctxbench.events import Event, EventKind, Message
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.registry import Registry
 from ctxbench.sandbox.base import CellResult, Sandbox
@@ -48,10 +48,19 @@ class Totals:
     failed_cells: int = 0
     format_errors: int = 0
     invalid_answers: int = 0
+    summarizer_calls: int = 0
+    summarizer_prompt_tokens: int = 0
+    summarizer_completion_tokens: int = 0
 
     @property
     def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
+        """Every token spent, the summarizer's included (budgets count it)."""
+        return (
+            self.prompt_tokens
+            + self.completion_tokens
+            + self.summarizer_prompt_tokens
+            + self.summarizer_completion_tokens
+        )
 
 
 @dataclass
@@ -75,11 +84,11 @@ class EpisodeResult:
 
 class Episode:
     def __init__(
-        self, *, run_id: str, task: Task, prepared: PreparedTask, policy: ContextPolicy, llm: LLMBackend,
+        self, *, run_id: str, task: Task, prepared: PreparedTask, context: ContextBuilder, llm: LLMBackend,
         sandbox: Sandbox, budget: BudgetConfig, trace: TraceWriter, seed: int, meta: dict[str, Any],
     ) -> None:  # fmt: skip
         self.run_id, self.task, self.prepared = run_id, task, prepared
-        self.policy, self.llm, self.sandbox = policy, llm, sandbox
+        self.context, self.llm, self.sandbox = context, llm, sandbox
         self.budget, self.trace, self.seed, self.meta = budget, trace, seed, meta
         self.history: list[Event] = []
         self.totals = Totals()
@@ -103,7 +112,7 @@ class Episode:
 
     def query(self) -> LLMReply:
         """Builds the context with the policy, calls the model, records both."""
-        view = self.policy.build(self.history)
+        view = self.context.build(self.history)
         # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
         reply = self.llm.generate(view.messages, seed=self.seed * 10_000 + self.totals.steps)
         t = self.totals
@@ -116,6 +125,17 @@ class Episode:
         self.trace.emit("llm_call", step=t.steps, context=view.record, messages=view.messages, reply=reply.to_record())
         self.add("assistant", reply.text)
         return reply
+
+    def summarize(self, messages: list[Message], max_tokens: int) -> str:
+        """The LLM call summarizing policies make; its tokens are counted apart from the agent's."""
+        reply = self.llm.generate(messages, seed=self.seed, max_tokens=max_tokens)
+        t = self.totals
+        t.summarizer_calls += 1
+        t.summarizer_prompt_tokens += reply.usage.prompt_tokens
+        t.summarizer_completion_tokens += reply.usage.completion_tokens
+        t.cost_usd += reply.cost_usd
+        self.trace.emit("summarizer_call", step=t.steps, messages=messages, reply=reply.to_record())
+        return reply.text
 
     def execute(self, code: str) -> CellResult:
         result = self.sandbox.run_cell(code)

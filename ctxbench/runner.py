@@ -7,7 +7,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks import make_task
-from context_policies import policy_from_config
+from context_policies import ContextBuilder, policy_from_config
+from context_policies.tokens import counter_for
 from ctxbench.config import RunConfig
 from ctxbench.episode import Episode, EpisodeResult
 from ctxbench.errors import HarnessError
@@ -19,7 +20,7 @@ from ctxbench.tracing.jsonl import TraceWriter
 
 def run_id_for(config: RunConfig) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}_{config.task.name}_{config.policy.type}_{config.reasoning_mode}_s{config.seed}"
+    return f"{stamp}_{config.task.name}_{config.policy_label}_{config.reasoning_mode}_s{config.seed}"
 
 
 def unique_dir(root: Path, name: str) -> tuple[str, Path]:
@@ -38,12 +39,13 @@ def unique_dir(root: Path, name: str) -> tuple[str, Path]:
 def run_episode(config: RunConfig) -> EpisodeResult:
     mode = MODES.get(config.reasoning_mode)
     policy = policy_from_config(config.policy)
+    counter = counter_for(config.model)
     task = make_task(config.task, config.seed)
     run_id, episode_dir = unique_dir(config.out, run_id_for(config))
     prepared = task.prepare(episode_dir / "task")
     trace = TraceWriter(config.telemetry.traces_dir / f"{run_id}.jsonl")
     meta = {
-        "task": config.task.name, "policy": config.policy.type, "reasoning_mode": config.reasoning_mode,
+        "task": config.task.name, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
         "model": config.model.name, "seed": config.seed, "episode_dir": str(episode_dir),
     }  # fmt: skip
     trace.emit("run_start", run_id=run_id, config=config.model_dump(mode="json"), **meta)
@@ -58,10 +60,12 @@ def run_episode(config: RunConfig) -> EpisodeResult:
         except HarnessError as exc:
             trace.emit("run_end", stop_reason="setup_failed", error=str(exc))
             raise
+        context = ContextBuilder(policy, config.policy, counter, documents=prepared.documents)
         episode = Episode(
-            run_id=run_id, task=task, prepared=prepared, policy=policy, llm=llm, sandbox=sandbox,
+            run_id=run_id, task=task, prepared=prepared, context=context, llm=llm, sandbox=sandbox,
             budget=config.budget, trace=trace, seed=config.seed, meta=meta,
         )  # fmt: skip
+        context.summarize = episode.summarize
         result = episode.run(mode)
     (episode_dir / "result.json").write_text(json.dumps(result.to_record(), indent=2))
     return result

@@ -22,7 +22,15 @@ def test_shipped_config_is_valid():
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({"policy": {"type": "nope"}}, "policy.type: Input should be 'full_history'"),
+        (
+            {"policy": {"type": "nope"}},
+            "policy: Input tag 'nope' found using 'type' does not match any of the expected tags: 'full_history'",
+        ),
+        (
+            {"policy": {"type": "pipeline", "stages": [{"type": "sliding_window", "turns": 0}]}},
+            "policy.stages.0.turns: Input should be greater than or equal to 1",
+        ),
+        ({"policy": {"type": "sliding_window", "window": 3}}, "policy.window: Extra inputs are not permitted"),
         ({"reasoning_mode": "xyz"}, "reasoning_mode: Input should be 'agentic'"),
         ({"sandbox": {"backend": "vm"}}, "sandbox.backend: Input should be 'bubblewrap'"),
         ({"model": {"backend": "hf"}}, "model.backend: Input should be 'llama_cpp', 'openai' or 'scripted'"),
@@ -46,6 +54,19 @@ def test_invalid_json_and_missing_file(tmp_path):
         read_config_file(tmp_path / "missing.json")
 
 
+def test_policy_presets_and_params():
+    raw = read_config_file(ROOT / "config.json")
+    for preset in ("short_context", "long_context"):
+        config = validate_config(apply_overrides(raw, build_parser("x").parse_args(["--policy-type", preset])), "x")
+        assert config.policy.type == "pipeline" and config.policy_label == preset
+        assert config.policy.max_tokens == raw["policy_presets"][preset]["max_tokens"]
+    args = build_parser("x").parse_args(["--policy-type", "short_context", "--policy-param", "max_tokens=900"])
+    assert validate_config(apply_overrides(raw, args), "x").policy.max_tokens == 900
+    args = build_parser("x").parse_args(["--policy-type", "sliding_window", "--policy-param", "turns=3"])
+    config = validate_config(apply_overrides(raw, args), "x")
+    assert (config.policy.type, config.policy.turns, config.policy_label) == ("sliding_window", 3, "sliding_window")
+
+
 def test_flags_override_the_file():
     raw = read_config_file(ROOT / "config.json")
     args = build_parser("x").parse_args(
@@ -62,7 +83,8 @@ def test_flags_override_the_file():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--policy-type", "bogus"], "policy.type: Input should be 'full_history'"),
+        (["--policy-type", "bogus"], "neither a policy type (budget_mix, full_history, observation_masking"),
+        (["--policy-type", "sliding_window", "--policy-param", "turns=0"], "policy.turns: Input should be greater"),
         (["--reasoning-mode", "bogus"], "reasoning_mode: Input should be 'agentic'"),
         (["--task", "bogus"], "task.name: Input should be 'pbmc_annotation'"),
     ],

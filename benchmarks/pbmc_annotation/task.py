@@ -100,7 +100,9 @@ class PbmcAnnotation(Task):
             obs_columns=", ".join(adata.obs.columns), n_heldout=len(heldout), n_labeled=len(labeled),
             types=", ".join(sorted(labeled.unique())), target=self.target,
         )  # fmt: skip
-        return PreparedTask(prompt=prompt, data_dir=data_dir)
+        return PreparedTask(
+            prompt=prompt, data_dir=data_dir, documents=(f"/data/baseline.py:\n{self.script('baseline')}",)
+        )
 
     def parse_answer(self, text: str, workdir: Path) -> AnnotationAnswer:
         text = text.strip().strip("`'\"")

@@ -33,6 +33,11 @@ class ModelConfig(BaseModel):
     usd_per_mtok_prompt: float = Field(0.0, ge=0)
     usd_per_mtok_completion: float = Field(0.0, ge=0)
     scripted_replies: list[str] = Field(default_factory=list)
+    tokenizer: str = Field(
+        "auto",
+        description="For context budgets: auto (the GGUF for local/compatible servers and the scripted "
+        "backend, tiktoken for OpenAI), gguf:PATH, or tiktoken:ENCODING",
+    )
 
 
 @dataclass
@@ -64,7 +69,9 @@ class LLMReply:
 class LLMBackend(Protocol):
     model: str
 
-    def generate(self, messages: list[Message], *, seed: int | None = None) -> LLMReply: ...
+    def generate(self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None) -> LLMReply:
+        """max_tokens: completion limit of this call (None: the configured one)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -34,7 +34,7 @@ class OpenAICompatLLM:
             base_url=base_url or config.base_url, api_key=key, timeout=config.timeout_s, max_retries=0
         )
 
-    def generate(self, messages: list[Message], *, seed: int | None = None) -> LLMReply:
+    def generate(self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None) -> LLMReply:
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
             stop=stop_after_attempt(self.config.max_retries + 1),
@@ -43,7 +43,7 @@ class OpenAICompatLLM:
         )
         started = time.perf_counter()
         try:
-            response = retrying(self._create, messages, seed)
+            response = retrying(self._create, messages, seed, max_tokens or self.config.max_tokens)
         except openai.APIError as exc:
             raise HarnessError(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         latency = time.perf_counter() - started
@@ -58,12 +58,12 @@ class OpenAICompatLLM:
             model=response.model or self.model,
         )
 
-    def _create(self, messages: list[Message], seed: int | None):  # type: ignore[no-untyped-def]
+    def _create(self, messages: list[Message], seed: int | None, max_tokens: int):  # type: ignore[no-untyped-def]
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]
             temperature=self.config.temperature,
-            max_tokens=self.config.max_tokens,
+            max_tokens=max_tokens,
             seed=seed,
         )
 

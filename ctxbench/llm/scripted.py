@@ -14,7 +14,7 @@ class ScriptedLLM:
         self._replies = list(config.scripted_replies)
         self.calls: list[list[Message]] = []
 
-    def generate(self, messages: list[Message], *, seed: int | None = None) -> LLMReply:
+    def generate(self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None) -> LLMReply:
         if len(self.calls) >= len(self._replies):
             raise HarnessError(f"scripted backend ran out of replies after {len(self._replies)} calls")
         started = time.perf_counter()

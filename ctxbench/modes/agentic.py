@@ -28,7 +28,7 @@ def run_agentic(episode: Episode) -> None:
                 observation += "\n" + ERROR_HELP
             if action.final_answer is not None and result.outcome != "ok":
                 observation += " (Your FINAL_ANSWER was ignored because the code failed.)"
-            episode.add("observation", observation, outcome=result.outcome)
+            episode.add("observation", observation, outcome=result.outcome, stdout=result.stdout, error=result.error)
             if result.outcome != "ok":
                 continue
         if action.final_answer is not None:

