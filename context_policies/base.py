@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from context_policies.tokens import TokenCounter
+from context_policies.tokens import REPLY_PRIMER, TokenCounter
 from ctxbench.events import ROLE_OF, Event, Message
 from ctxbench.registry import Registry
 
@@ -64,7 +64,8 @@ class BuildContext:
         self.record[key] = self.record.get(key, 0) + amount
 
     def tokens(self, items: Sequence[Item]) -> int:
-        return self.counter.count_messages([render(i) for i in items])
+        """Exactly counter.count_messages of the rendered items, without rendering them."""
+        return REPLY_PRIMER + sum(self.counter.count_message(i.role, i.content) for i in items)
 
 
 class ContextPolicy(Protocol):

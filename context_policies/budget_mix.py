@@ -23,6 +23,7 @@ class BudgetMixConfig(PolicyConfig):
         "digest", description="How the rest is summarized: one line per turn, an LLM summary, or not at all"
     )
     summary_trigger_tokens: int = Field(1500, ge=1, description="For summary=llm: when to fold turns in")
+    digest_lines: int = Field(30, ge=1, description="For summary=digest: newest older turns listed")
 
 
 @POLICIES.register("budget_mix")
@@ -57,6 +58,6 @@ class BudgetMix:
         if self.config.summary == "none" or not older:
             return []
         if self.config.summary == "digest":
-            return [Item("summary", digest(older), 0)]
+            return [Item("summary", digest(older, self.config.digest_lines), 0)]
         head, _ = split_turns(self.summarizer.apply(items, ctx))
         return [i for i in head if i.kind == "summary"]

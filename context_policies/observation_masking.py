@@ -1,7 +1,6 @@
 """observation_masking (SWE-agent style): tool outputs older than the last N turns are replaced by
 a one-line placeholder saying what was omitted. The model's own messages stay."""
 
-from dataclasses import replace
 from typing import Literal
 
 from pydantic import Field
@@ -27,6 +26,7 @@ class ObservationMasking:
 
     def __init__(self, config: ObservationMaskingConfig) -> None:
         self.config = config
+        self._placeholders: dict[tuple[int, str], str] = {}
 
     def apply(self, items: list[Item], ctx: BuildContext) -> list[Item]:
         head, turns = split_turns(items)
@@ -39,4 +39,7 @@ class ObservationMasking:
         if item.kind not in MASKED_KINDS:
             return item
         ctx.note("masked")
-        return replace(item, content=placeholder(item, ctx))
+        key = (item.step, item.content)
+        if key not in self._placeholders:  # built once per observation: the view is rebuilt every step
+            self._placeholders[key] = placeholder(item, ctx)
+        return Item(item.kind, self._placeholders[key], item.step, item.role)

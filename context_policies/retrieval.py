@@ -1,6 +1,7 @@
 """retrieval: BM25 (bm25s) over past turns and the task's documents. The newest turns are shown
 raw; of everything older, only the top-k matches for the newest turn are injected, under a budget."""
 
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -17,26 +18,42 @@ class RetrievalConfig(PolicyConfig):
     retrieved_tokens: int = Field(600, ge=16, description="Token budget shared by the retrieved items")
 
 
+WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+
+
 class BM25Index:
-    """A bm25s index over a growing corpus, rebuilt only when the corpus changed."""
+    """A bm25s index over a growing corpus: each document is tokenized once (ids from a vocabulary
+    that only grows); the index is rebuilt only when the corpus changed."""
 
     def __init__(self) -> None:
-        self._docs: tuple[str, ...] = ()
+        self._docs: list[str] = []
         self._retriever: Any = None
+        self._vocab: dict[str, int] = {}
+        self._ids: dict[str, list[int]] = {}
+
+    def _tokenize(self, text: str) -> list[int]:
+        from bm25s.stopwords import STOPWORDS_EN
+
+        if text not in self._ids:
+            words = [w for w in WORD.findall(text.lower()) if w not in STOPWORDS_EN]
+            self._ids[text] = [self._vocab.setdefault(w, len(self._vocab)) for w in words]
+        return self._ids[text]
 
     def search(self, docs: Sequence[str], query: str, k: int) -> list[int]:
         import bm25s  # deferred: only this policy needs it
+        from bm25s.tokenization import Tokenized
 
         if not docs or not query.strip():
             return []
-        if tuple(docs) != self._docs:
-            self._docs = tuple(docs)
+        if list(docs) != self._docs:
+            self._docs = list(docs)
             self._retriever = bm25s.BM25()
-            self._retriever.index(bm25s.tokenize(list(docs), stopwords="en", show_progress=False), show_progress=False)
-        query_tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-        if not query_tokens.vocab:
+            tokenized = Tokenized(ids=[self._tokenize(d) for d in docs], vocab=self._vocab)
+            self._retriever.index(tokenized, show_progress=False)
+        query_words = [w for w in WORD.findall(query.lower()) if w in self._vocab]
+        if not query_words:
             return []
-        results, scores = self._retriever.retrieve(query_tokens, k=min(k, len(docs)), show_progress=False)
+        results, scores = self._retriever.retrieve([query_words], k=min(k, len(docs)), show_progress=False)
         # Ties broken by position keep the result deterministic; zero scores are not matches.
         ranked = sorted(zip(results[0], scores[0], strict=True), key=lambda rs: (-float(rs[1]), int(rs[0])))
         return [int(r) for r, s in ranked if s > 0]

@@ -62,14 +62,16 @@ class StateTracker:
 
     def __init__(self, max_facts: int, max_results: int) -> None:
         self.max_facts, self.max_results = max_facts, max_results
-        self.pad, self._seen, self._history_id = Scratchpad(), 0, -1
+        self.pad, self._seen = Scratchpad(), 0
+        self._last_seen: Event | None = None
 
     def state(self, history: Sequence[Event]) -> Scratchpad:
-        if id(history) != self._history_id or len(history) < self._seen:
-            self.pad, self._seen, self._history_id = Scratchpad(), 0, id(history)
+        if self._seen and (len(history) < self._seen or history[self._seen - 1] is not self._last_seen):
+            self.pad, self._seen = Scratchpad(), 0  # not the history we followed: start over
         for event in history[self._seen :]:
             self.pad.update(event, self.max_facts, self.max_results)
         self._seen = len(history)
+        self._last_seen = history[-1] if history else None
         return self.pad
 
 

@@ -20,14 +20,18 @@ def turns_as_text(turns: list[list[Item]]) -> str:
     return "\n\n".join(f"[{i.kind} at step {i.step}]\n{i.content}" for turn in turns for i in turn)
 
 
-def digest(turns: list[list[Item]]) -> str:
-    """A deterministic one-line-per-turn account, for when no LLM summary is wanted."""
-    lines = []
-    for turn in turns:
+def digest(turns: list[list[Item]], max_lines: int = 30) -> str:
+    """A deterministic one-line-per-turn account of the newest `max_lines` turns (no LLM)."""
+    lines = [f"- ({len(turns) - max_lines} earlier steps not listed)"] if len(turns) > max_lines else []
+    for turn in turns[-max_lines:]:
         said = next((line.strip() for line in turn[0].content.splitlines() if line.strip()), "(empty reply)")
         outcome = next((i.content.splitlines()[-1][:100] for i in turn[1:] if i.content), "no output")
         lines.append(f"- step {turn[0].step}: {said[:100]} -> {outcome}")
     return "Earlier steps, one line each:\n" + "\n".join(lines)
+
+
+def _key(turns: list[list[Item]]) -> int:
+    return hash(tuple(item.content for turn in turns for item in turn))
 
 
 class SummarizationConfig(PolicyConfig):
@@ -45,17 +49,17 @@ class Summarization:
         self.config = config
         self._summary = ""
         self._folded = 0  # turns already inside the summary
-        self._history_id: int | None = None
+        self._folded_key = hash(())  # what those turns said: another history means start over
 
     def apply(self, items: list[Item], ctx: BuildContext) -> list[Item]:
         head, turns = split_turns(items)
-        if id(ctx.history) != self._history_id:  # a new episode: forget the old summary
-            self._summary, self._folded, self._history_id = "", 0, id(ctx.history)
         older = turns[: max(0, len(turns) - self.config.keep_last)]
+        if _key(older[: self._folded]) != self._folded_key:  # not the history we summarized: start over
+            self._summary, self._folded, self._folded_key = "", 0, hash(())
         pending = older[self._folded :]
         if pending and ctx.tokens([i for t in pending for i in t]) > self.config.trigger_tokens:
             self._summary = self._summarize(pending, ctx)
-            self._folded = len(older)
+            self._folded, self._folded_key = len(older), _key(older)
             ctx.note("summarized", sum(len(t) for t in pending))
         ctx.note("dropped", sum(len(t) for t in older[: self._folded]))
         summary = [Item("summary", f"Summary of steps so far:\n{self._summary}", 0)] if self._summary else []

@@ -21,6 +21,8 @@ class TokenCounter(Protocol):
 
     def count(self, text: str) -> int: ...
 
+    def count_message(self, role: str, content: str) -> int: ...
+
     def count_messages(self, messages: list[Message]) -> int: ...
 
 
@@ -37,8 +39,11 @@ class _CachedCounter:
     def count(self, text: str) -> int:  # replaced by the cached version in __init__
         return self._count(text)
 
+    def count_message(self, role: str, content: str) -> int:
+        return self.count(role) + self.count(content) + self.per_message
+
     def count_messages(self, messages: list[Message]) -> int:
-        return REPLY_PRIMER + sum(self.count(m["role"]) + self.count(m["content"]) + self.per_message for m in messages)
+        return REPLY_PRIMER + sum(self.count_message(m["role"], m["content"]) for m in messages)
 
 
 class GGUFTokenCounter(_CachedCounter):

@@ -115,3 +115,24 @@ def test_episodes_never_overwrite_each_other(tmp_path):
     assert first.trace_path != second.trace_path
     assert first.meta["episode_dir"] != second.meta["episode_dir"]
     assert read_trace(first.trace_path)[-1]["type"] == "run_end"
+
+
+def test_summarizer_tokens_are_counted_apart_and_traced(tmp_path):
+    long_output = "print('" + "row " * 150 + "')"
+    # The summarizer shares the scripted model: its replies are interleaved where the policy calls it.
+    replies = [code(long_output), code(long_output), "first summary", code(long_output), "second summary", code("4")]
+    policy = {"type": "summarization", "keep_last": 1, "trigger_tokens": 50, "summary_max_tokens": 64}
+    result = run_episode(make_config(tmp_path, replies, policy=policy, budget={"max_steps": 4}))
+    t = result.totals
+    assert (t.steps, t.summarizer_calls) == (4, 2)
+    assert t.summarizer_prompt_tokens > 0 and t.summarizer_completion_tokens == 4
+    assert t.tokens == t.prompt_tokens + t.completion_tokens + t.summarizer_prompt_tokens + 4
+    events = read_trace(result.trace_path)
+    first, second = [e for e in events if e["type"] == "summarizer_call"]
+    assert "row row" in first["messages"][-1]["content"]
+    assert "Current summary:\nfirst summary" in second["messages"][-1]["content"]
+    last_call = [e for e in events if e["type"] == "llm_call"][-1]
+    assert last_call["context"]["policy"] == "summarization"
+    assert last_call["context"]["tokens_after"] < last_call["context"]["tokens_before"]
+    assert any(m["content"].startswith("Summary of steps so far:\nsecond summary") for m in last_call["messages"])
+    assert events[-1]["totals"]["summarizer_calls"] == 2
