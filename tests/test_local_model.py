@@ -38,7 +38,9 @@ def test_cli_runs_a_short_real_episode(local_model_path, tmp_path):
     events = read_trace(trace_path)
     calls = [e for e in events if e["type"] == "llm_call"]
     assert 1 <= len(calls) <= 2
-    assert all(c["reply"]["usage"]["prompt_tokens"] > 200 for c in calls)  # system + task prompt, real tokenizer
+    assert all(c["reply"]["usage"]["prompt_tokens"] > 200 for c in calls)  # system + task prompt
+    # the policy's own count (GGUF tokenizer + chat template) is exactly what the server counted
+    assert [c["context"]["tokens_after"] for c in calls] == [c["reply"]["usage"]["prompt_tokens"] for c in calls]
     assert all(c["reply"]["model"] for c in calls)
     end = events[-1]
     assert end["type"] == "run_end" and end["stop_reason"] in {"max_steps", "final_answer"}
