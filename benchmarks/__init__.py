@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
+from benchmarks.base import TASKS, AnswerError, ControllerSpec, PreparedTask, Score, Task, TaskConfig
 from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
 
 _CONFIGS = (PbmcAnnotationConfig,)
@@ -21,4 +21,14 @@ def make_task(config: TaskConfig, seed: int) -> Task:
     return TASKS.get(config.name)(config, seed)
 
 
-__all__ = ["TASKS", "AnswerError", "AnyTaskConfig", "PreparedTask", "Score", "Task", "TaskConfig", "make_task"]
+__all__ = [
+    "TASKS",
+    "AnswerError",
+    "AnyTaskConfig",
+    "ControllerSpec",
+    "PreparedTask",
+    "Score",
+    "Task",
+    "TaskConfig",
+    "make_task",
+]

@@ -5,10 +5,12 @@ ground truth in memory and in `workspace/hidden` (never mounted). Its baseline a
 scripts run in the sandbox like agent code; they write the answer the grader reads.
 """
 
+import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,6 +39,23 @@ class Score:
 
     def to_record(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}
+
+
+@dataclass
+class ControllerSpec:
+    """How a task runs in controller mode: what one proposal is, and how the harness measures it.
+
+    `measure(iteration, proposal)` is code run in the sandbox after the proposal (for code proposals)
+    or instead of it (for JSON proposals); its last stdout line is a JSON object of metrics the agent
+    may see (never the hidden ground truth), and it writes the iteration's answer file.
+    """
+
+    instructions: str
+    proposal: Literal["code", "json"]
+    metric: str  # higher is better
+    target: float
+    measure: Callable[[int, str], str]
+    answer: Callable[[int], str]  # the text parse_answer gets for that iteration's output
 
 
 @dataclass
@@ -71,9 +90,37 @@ class Task(ABC):
     def grade(self, answer: BaseModel | None) -> Score:
         """Scores an answer against the hidden truth; None (no answer) scores like an empty one."""
 
+    clarifications: ClassVar[dict[str, str]] = {}  # keywords (|-separated) -> answer
+
+    def clarify(self, question: str) -> str:
+        """Answers a clarifying question from the task's notes: the entry sharing most keywords."""
+        words = set(re.findall(r"\w+", question.lower()))
+        best = max(self.clarifications.items(), key=lambda kv: len(words & set(kv[0].split("|"))), default=None)
+        if best is None or not words & set(best[0].split("|")):
+            return "No further information is available; use your best judgment."
+        return best[1]
+
+    def controller(self) -> ControllerSpec | None:
+        """The controller-mode contract, or None if the task has no controller mode."""
+        return None
+
     def script(self, name: str) -> str:
         """Source of a script shipped next to the task (baseline.py, reference.py)."""
         return (self.folder / f"{name}.py").read_text()
 
 
 TASKS: Registry[type[Task]] = Registry("task")
+
+
+def inside_workdir(workdir: Path, name: str, must_exist: bool = True) -> Path:
+    """Resolves a path the agent gave (relative, or under /work) within the work dir only."""
+    relative = name.strip()
+    if relative == "/work" or relative.startswith("/work/"):
+        relative = relative[len("/work") :]
+    relative = relative.lstrip("/") or "."
+    path = (workdir / relative).resolve()
+    if not path.is_relative_to(workdir.resolve()):
+        raise AnswerError(f"path must be inside /work, got {name!r}")
+    if must_exist and not path.exists():
+        raise AnswerError(f"/work/{relative} does not exist")
+    return path

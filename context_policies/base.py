@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from context_policies.tokens import REPLY_PRIMER, TokenCounter
-from ctxbench.events import ROLE_OF, Event, Message
+from ctxbench.events import Event, Message
 from ctxbench.registry import Registry
 
 PINNED_KINDS = frozenset({"system", "task"})
@@ -35,6 +35,7 @@ class Item:
     content: str
     step: int
     role: str = "user"
+    extra: dict[str, Any] = field(default_factory=dict)  # tool_calls / tool_call_id (native tool protocol)
 
     @property
     def pinned(self) -> bool:
@@ -42,7 +43,9 @@ class Item:
 
     @classmethod
     def of(cls, event: Event) -> "Item":
-        return cls(event.kind, event.content, event.step, ROLE_OF[event.kind])
+        message = event.to_message()
+        extra = {k: v for k, v in message.items() if k not in ("role", "content")}
+        return cls(event.kind, event.content, event.step, message["role"], extra)
 
 
 # An LLM call for policies that summarize: (messages, max completion tokens) -> text.
@@ -65,7 +68,10 @@ class BuildContext:
 
     def tokens(self, items: Sequence[Item]) -> int:
         """Exactly counter.count_messages of the rendered items, without rendering them."""
-        return REPLY_PRIMER + sum(self.counter.count_message(i.role, i.content) for i in items)
+        return REPLY_PRIMER + sum(
+            self.counter.count_message(i.role, i.content) + (tool_call_tokens(i.extra, self.counter) if i.extra else 0)
+            for i in items
+        )
 
 
 class ContextPolicy(Protocol):
@@ -86,7 +92,12 @@ POLICIES: Registry[Any] = Registry("context policy")  # type name -> (config cla
 
 
 def render(item: Item) -> Message:
-    return {"role": item.role, "content": item.content}
+    return {"role": item.role, "content": item.content, **item.extra}
+
+
+def tool_call_tokens(extra: dict[str, Any], counter: TokenCounter) -> int:
+    calls = extra.get("tool_calls") or []
+    return sum(counter.count(c["function"]["name"]) + counter.count(c["function"]["arguments"]) for c in calls)
 
 
 def split_turns(items: Sequence[Item]) -> tuple[list[Item], list[list[Item]]]:
@@ -175,9 +186,13 @@ class ContextBuilder:
         self.policy, self.config, self.counter = policy, config, counter
         self.summarize, self.documents = summarize, documents
 
-    def build(self, history: Sequence[Event]) -> ContextView:
+    def build(self, history: Sequence[Event], notes: Sequence[str] = ()) -> ContextView:
+        """notes: pinned texts shown right after the task (e.g. answers to clarifying questions)."""
         ctx = BuildContext(history, self.counter, self.summarize, self.documents)
         items = [Item.of(e) for e in history]
+        if notes:
+            fixed = sum(1 for i in items if i.pinned and i.step == 0)
+            items[fixed:fixed] = [Item("task", note, 0) for note in notes]
         before = ctx.tokens(items)
         items = apply_with_budget(self.policy, self.config, items, ctx)
         messages = [render(i) for i in items]

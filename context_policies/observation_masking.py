@@ -42,4 +42,4 @@ class ObservationMasking:
         key = (item.step, item.content)
         if key not in self._placeholders:  # built once per observation: the view is rebuilt every step
             self._placeholders[key] = placeholder(item, ctx)
-        return Item(item.kind, self._placeholders[key], item.step, item.role)
+        return Item(item.kind, self._placeholders[key], item.step, item.role, item.extra)

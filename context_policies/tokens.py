@@ -43,7 +43,14 @@ class _CachedCounter:
         return self.count(role) + self.count(content) + self.per_message
 
     def count_messages(self, messages: list[Message]) -> int:
-        return REPLY_PRIMER + sum(self.count_message(m["role"], m["content"]) for m in messages)
+        return REPLY_PRIMER + sum(
+            self.count_message(m["role"], m["content"])
+            + sum(
+                self.count(c["function"]["name"]) + self.count(c["function"]["arguments"])
+                for c in m.get("tool_calls", [])
+            )
+            for m in messages
+        )
 
 
 class GGUFTokenCounter(_CachedCounter):

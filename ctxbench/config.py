@@ -3,7 +3,7 @@ code it configures. Unknown fields are errors; errors name the field and the all
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -12,7 +12,11 @@ from context_policies import AnyPolicyConfig
 from ctxbench.budget import BudgetConfig
 from ctxbench.errors import ConfigError
 from ctxbench.llm.base import ModelConfig
+from ctxbench.protocols.base import ProtocolName
 from ctxbench.sandbox.base import SandboxConfig
+
+ToolName = Literal["run_python", "list_files", "read_file", "retrieve", "ask_clarifying", "final_answer"]
+ALL_TOOLS: tuple[ToolName, ...] = get_args(ToolName)
 
 
 class TelemetryConfig(BaseModel):
@@ -29,7 +33,11 @@ class RunConfig(BaseModel):
         default_factory=dict, description="Named policies selectable by --policy-type NAME"
     )
     policy_preset: str | None = Field(None, description="Set when `policy` came from a preset (for labels)")
-    reasoning_mode: Literal["agentic"] = "agentic"
+    reasoning_mode: Literal["agentic", "controller"] = "agentic"
+    tool_protocol: ProtocolName = Field(
+        "auto", description="text (fenced code / ACTION lines), native (tool calls), auto: by backend"
+    )
+    tools: list[ToolName] = Field(default_factory=lambda: list(ALL_TOOLS), description="Tools offered in agentic mode")
 
     @property
     def policy_label(self) -> str:

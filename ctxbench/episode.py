@@ -14,25 +14,37 @@ from pydantic import BaseModel
 
 from benchmarks.base import AnswerError, PreparedTask, Score, Task
 from context_policies.base import ContextBuilder
+from context_policies.retrieval import BM25Index
 from ctxbench.budget import BudgetConfig
 from ctxbench.errors import HarnessError
 from ctxbench.events import Event, EventKind, Message
 from ctxbench.llm.base import LLMBackend, LLMReply
+from ctxbench.protocols.base import ToolProtocol
 from ctxbench.registry import Registry
 from ctxbench.sandbox.base import CellResult, Sandbox
 from ctxbench.tracing.jsonl import TraceWriter
 
 
-class Submitted(Exception):
-    def __init__(self, answer: BaseModel) -> None:
-        super().__init__("submitted")
-        self.answer = answer
+class EpisodeEnded(Exception):
+    """Raised by a mode to end the episode; `reason` goes into the trace and the result."""
 
-
-class LimitsExceeded(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Submitted(EpisodeEnded):
+    def __init__(self) -> None:
+        super().__init__("final_answer")
+
+
+class TargetReached(EpisodeEnded):
+    def __init__(self) -> None:
+        super().__init__("target_reached")
+
+
+class LimitsExceeded(EpisodeEnded):
+    pass
 
 
 @dataclass
@@ -47,6 +59,7 @@ class Totals:
     cells: int = 0
     failed_cells: int = 0
     format_errors: int = 0
+    malformed: dict[str, int] = field(default_factory=dict)  # format errors by kind
     invalid_answers: int = 0
     summarizer_calls: int = 0
     summarizer_prompt_tokens: int = 0
@@ -86,13 +99,19 @@ class Episode:
     def __init__(
         self, *, run_id: str, task: Task, prepared: PreparedTask, context: ContextBuilder, llm: LLMBackend,
         sandbox: Sandbox, budget: BudgetConfig, trace: TraceWriter, seed: int, meta: dict[str, Any],
+        protocol: ToolProtocol, tool_names: list[str],
     ) -> None:  # fmt: skip
+        self.protocol, self.tool_names = protocol, tool_names
         self.run_id, self.task, self.prepared = run_id, task, prepared
         self.context, self.llm, self.sandbox = context, llm, sandbox
         self.budget, self.trace, self.seed, self.meta = budget, trace, seed, meta
         self.history: list[Event] = []
         self.totals = Totals()
         self.started = time.monotonic()
+        self.answer: BaseModel | None = None  # what gets graded: the valid submission, or the best proposal
+        self.clarifications: dict[str, str] = {}  # question -> answer, shown pinned from then on
+        self.last_result: CellResult | None = None  # of the newest run_python call
+        self._search = BM25Index()
 
     # --- what modes call -------------------------------------------------------------------
 
@@ -109,12 +128,15 @@ class Episode:
             raise LimitsExceeded("max_tokens")
         if time.monotonic() - self.started >= b.wall_time_s:
             raise LimitsExceeded("wall_time")
+        if b.max_cost_usd is not None and self.totals.cost_usd >= b.max_cost_usd:
+            raise LimitsExceeded("max_cost")
 
-    def query(self) -> LLMReply:
+    def query(self, tools: list[dict[str, Any]] | None = None) -> LLMReply:
         """Builds the context with the policy, calls the model, records both."""
-        view = self.context.build(self.history)
+        notes = [f"Clarification. Q: {q}\nA: {a}" for q, a in self.clarifications.items()]
+        view = self.context.build(self.history, notes)
         # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
-        reply = self.llm.generate(view.messages, seed=self.seed * 10_000 + self.totals.steps)
+        reply = self.llm.generate(view.messages, seed=self.seed * 10_000 + self.totals.steps, tools=tools)
         t = self.totals
         t.steps += 1
         t.prompt_tokens += reply.usage.prompt_tokens
@@ -123,7 +145,8 @@ class Episode:
         t.cost_usd += reply.cost_usd
         t.llm_latency_s += reply.latency_s
         self.trace.emit("llm_call", step=t.steps, context=view.record, messages=view.messages, reply=reply.to_record())
-        self.add("assistant", reply.text)
+        calls = [c.to_message_part() for c in reply.tool_calls]
+        self.add("assistant", reply.text, **({"tool_calls": calls} if calls else {}))
         return reply
 
     def summarize(self, messages: list[Message], max_tokens: int) -> str:
@@ -145,49 +168,63 @@ class Episode:
         self.trace.emit("exec", step=self.totals.steps, code=code, **result.to_record())
         return result
 
-    def feedback(self, kind: str, message: str) -> None:
-        """A malformed reply or invalid answer: counted, traced, and told to the model."""
-        if kind == "invalid_answer":
-            self.totals.invalid_answers += 1
-        else:
-            self.totals.format_errors += 1
+    def feedback(self, kind: str, message: str, tool_call_id: str | None = None) -> None:
+        """A malformed reply: counted by kind, traced, and told to the model."""
+        self.totals.format_errors += 1
+        self.totals.malformed[kind] = self.totals.malformed.get(kind, 0) + 1
         self.trace.emit("feedback", step=self.totals.steps, kind=kind, message=message)
-        self.add("feedback", message, feedback_kind=kind)
+        self.add("feedback", message, feedback_kind=kind, **({"tool_call_id": tool_call_id} if tool_call_id else {}))
 
     def submit(self, text: str) -> None:
-        """Validates a final answer: raises Submitted, or feeds the validation error back."""
+        """Validates a final answer: raises Submitted, or AnswerError (counted) for the model to see."""
         try:
             answer = self.task.parse_answer(text, self.sandbox.workdir)
         except AnswerError as exc:
+            self.totals.invalid_answers += 1
             self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=False, error=str(exc))
-            self.feedback("invalid_answer", f"Your answer was not accepted: {exc}")
-            return
+            raise
         self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=True)
-        raise Submitted(answer)
+        self.answer = answer
+        raise Submitted()
+
+    def clarify(self, question: str) -> str:
+        """Answers from the task's clarifier notes; an answer is kept and shown pinned from then on."""
+        known = next((a for q, a in self.clarifications.items() if q.lower() == question.strip().lower()), None)
+        answer = known or self.task.clarify(question)
+        if known is None:
+            self.clarifications[question.strip()] = answer
+        self.trace.emit("clarification", step=self.totals.steps, question=question, answer=answer, reused=bool(known))
+        return answer
+
+    def search_history(self, query: str, k: int = 3) -> str:
+        """BM25 over this episode's earlier events and the task's documents."""
+        earlier = [e for e in self.history if e.kind not in ("system", "task") and e.step < self.totals.steps]
+        corpus = [f"[step {e.step} {e.kind}]\n{e.content}" for e in earlier]
+        corpus += [f"[task document]\n{d}" for d in self.prepared.documents]
+        hits = self._search.search(corpus, query, k)
+        self.trace.emit("retrieve", step=self.totals.steps, query=query, hits=hits)
+        return "\n---\n".join(corpus[h][:1500] for h in hits) if hits else "no matches"
 
     # --- the run ---------------------------------------------------------------------------
 
     def run(self, mode: Callable[["Episode"], None]) -> EpisodeResult:
-        answer: BaseModel | None = None
         stop_reason, error = "error", None
         try:
             mode(self)
             stop_reason = "mode_finished"
-        except Submitted as done:
-            answer, stop_reason = done.answer, "final_answer"
-        except LimitsExceeded as limit:
-            stop_reason = limit.reason
+        except EpisodeEnded as ended:
+            stop_reason = ended.reason
         except HarnessError as exc:
             error = str(exc)
         except KeyboardInterrupt:
             stop_reason, error = "interrupted", "interrupted by the user"
             raise
         finally:
-            result = self._finish(answer, stop_reason, error)
+            result = self._finish(stop_reason, error)
         return result
 
-    def _finish(self, answer: BaseModel | None, stop_reason: str, error: str | None) -> EpisodeResult:
-        score = self.task.grade(answer)
+    def _finish(self, stop_reason: str, error: str | None) -> EpisodeResult:
+        score = self.task.grade(self.answer)
         wall = time.monotonic() - self.started
         self.trace.emit("score", **score.to_record())
         self.trace.emit("run_end", stop_reason=stop_reason, error=error, wall_time_s=wall, totals=asdict(self.totals))

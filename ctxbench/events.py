@@ -14,7 +14,8 @@ ROLE_OF: dict[EventKind, str] = {
     "feedback": "user",
 }
 
-Message = dict[str, str]
+# A chat message: role and content, plus `tool_calls` / `tool_call_id` under the native tool protocol.
+Message = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -25,4 +26,9 @@ class Event:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_message(self) -> Message:
-        return {"role": ROLE_OF[self.kind], "content": self.content}
+        message: Message = {"role": ROLE_OF[self.kind], "content": self.content}
+        if self.meta.get("tool_calls"):
+            message["tool_calls"] = self.meta["tool_calls"]
+        if self.meta.get("tool_call_id"):
+            message["role"], message["tool_call_id"] = "tool", self.meta["tool_call_id"]
+        return message

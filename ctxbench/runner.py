@@ -14,6 +14,7 @@ from ctxbench.episode import Episode, EpisodeResult
 from ctxbench.errors import HarnessError
 from ctxbench.llm import make_backend
 from ctxbench.modes import MODES
+from ctxbench.protocols import protocol_for
 from ctxbench.sandbox import make_sandbox
 from ctxbench.tracing.jsonl import TraceWriter
 
@@ -64,6 +65,7 @@ def run_episode(config: RunConfig) -> EpisodeResult:
         episode = Episode(
             run_id=run_id, task=task, prepared=prepared, context=context, llm=llm, sandbox=sandbox,
             budget=config.budget, trace=trace, seed=config.seed, meta=meta,
+            protocol=protocol_for(config.tool_protocol, config.model), tool_names=list(config.tools),
         )  # fmt: skip
         context.summarize = episode.summarize
         result = episode.run(mode)

@@ -8,13 +8,22 @@ import importlib.util
 import json
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
+from benchmarks.base import (
+    TASKS,
+    AnswerError,
+    ControllerSpec,
+    PreparedTask,
+    Score,
+    Task,
+    TaskConfig,
+    inside_workdir,
+)
 from ctxbench.errors import HarnessError
 
 DATA_FILE = "pbmc68k_heldout.h5ad"
@@ -61,6 +70,39 @@ FINAL_ANSWER: {answer_file}
 """
 
 
+CONTROLLER_INSTRUCTIONS = """\
+Controller mode: each reply is one proposal, a ```python block defining
+
+    def predict(train, test):
+        # train: AnnData of labeled cells (train.obs["bulk_labels"] is the type)
+        # test: AnnData of cells to label (no bulk_labels column)
+        return labels  # one label per test cell, in test.obs_names order
+
+The harness scores it by 3-fold cross-validation on the labeled cells (cv_accuracy), then uses it to
+label the held-out cells. You will see the score of every proposal; improve on the best one.
+"""
+
+MEASURE = """\
+import json as _json, numpy as _np, pandas as _pd, anndata as _ad
+from sklearn.model_selection import StratifiedKFold as _KFold
+_adata = _ad.read_h5ad("/data/{data_file}")
+_known = _adata[_adata.obs["bulk_labels"].notna()].copy()
+_y = _known.obs["bulk_labels"].astype(str).values
+def _unlabeled(view):
+    view = view.copy()
+    view.obs = view.obs.drop(columns=["bulk_labels"])
+    return view
+_scores = []
+for _train, _test in _KFold(3, shuffle=True, random_state=0).split(_known.obs_names, _y):
+    _pred = _np.asarray(predict(_known[_train].copy(), _unlabeled(_known[_test])), dtype=str)
+    _scores.append(float((_pred == _y[_test]).mean()))
+_held = _unlabeled(_adata[_adata.obs["bulk_labels"].isna()])
+_labels = _np.asarray(predict(_known, _held), dtype=str)
+_pd.DataFrame({{"cell_id": _held.obs_names, "label": _labels}}).to_csv("/work/proposal_{iteration}.csv", index=False)
+print(_json.dumps({{"cv_accuracy": float(_np.mean(_scores))}}))
+"""
+
+
 @TASKS.register("pbmc_annotation")
 class PbmcAnnotation(Task):
     config_class = PbmcAnnotationConfig
@@ -69,9 +111,26 @@ class PbmcAnnotation(Task):
     folder = Path(__file__).parent
     config: PbmcAnnotationConfig
 
+    clarifications: ClassVar[dict[str, str]] = {
+        "label|labels|type|types|class|classes|category|categories": "Predict one of the bulk_labels values "
+        "present among the labeled cells, spelled exactly as they appear there.",
+        "metric|score|scored|accuracy|evaluate|evaluated|graded": "Plain accuracy over the held-out cells; "
+        "macro-F1 is reported too. Cells missing from your file count as wrong.",
+        "file|csv|format|answer|submit|output|columns": "A CSV at /work/predictions.csv with header "
+        "cell_id,label and one row per held-out cell; then reply FINAL_ANSWER: predictions.csv",
+        "held|heldout|missing|nan|which|cells": "The held-out cells are exactly those whose bulk_labels is NaN.",
+    }
+
     @property
     def target(self) -> float:
         return self.config.target_accuracy
+
+    def controller(self) -> ControllerSpec:
+        return ControllerSpec(
+            instructions=CONTROLLER_INSTRUCTIONS, proposal="code", metric="cv_accuracy", target=self.target,
+            measure=lambda iteration, proposal: MEASURE.format(data_file=DATA_FILE, iteration=iteration),
+            answer=lambda iteration: f"proposal_{iteration}.csv",
+        )  # fmt: skip
 
     def prepare(self, workspace: Path) -> PreparedTask:
         import anndata  # deferred: heavy
@@ -113,7 +172,7 @@ class PbmcAnnotation(Task):
                 return AnnotationAnswer(predictions=json.loads(text))
             except (json.JSONDecodeError, ValidationError) as exc:
                 raise AnswerError(f"answer is not a JSON object of cell_id -> label: {exc}") from None
-        return AnnotationAnswer(predictions=_read_predictions_csv(_inside(workdir, text)))
+        return AnnotationAnswer(predictions=_read_predictions_csv(inside_workdir(workdir, text)))
 
     def grade(self, answer: BaseModel | None) -> Score:
         from sklearn.metrics import accuracy_score, f1_score
@@ -137,17 +196,6 @@ def _stratified_holdout(labels: pd.Series, fraction: float, seed: int) -> list[s
 
     _, heldout = train_test_split(labels.index, test_size=fraction, stratify=labels.values, random_state=seed)
     return list(heldout)
-
-
-def _inside(workdir: Path, name: str) -> Path:
-    """Resolves an answer path the agent gave (relative, or under /work) within the work dir only."""
-    relative = name.removeprefix("/work/").lstrip("/")
-    path = (workdir / relative).resolve()
-    if not path.is_relative_to(workdir.resolve()):
-        raise AnswerError(f"answer file must be inside /work, got {name!r}")
-    if not path.is_file():
-        raise AnswerError(f"answer file /work/{relative} does not exist: write it first, then submit")
-    return path
 
 
 def _read_predictions_csv(path: Path) -> dict[str, str]:

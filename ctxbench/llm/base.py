@@ -1,6 +1,6 @@
 """The LLM-backend protocol and its config. One call in, one reply (with usage and cost) out."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -32,7 +32,9 @@ class ModelConfig(BaseModel):
     max_retries: int = Field(3, ge=0, description="Retries on transient errors, with exponential backoff")
     usd_per_mtok_prompt: float = Field(0.0, ge=0)
     usd_per_mtok_completion: float = Field(0.0, ge=0)
-    scripted_replies: list[str] = Field(default_factory=list)
+    scripted_replies: list[str | dict[str, Any]] = Field(
+        default_factory=list, description='Text, or {"text": ..., "tool_calls": [{"name", "arguments"}]}'
+    )
     tokenizer: str = Field(
         "auto",
         description="For context budgets: auto (the GGUF for local/compatible servers and the scripted "
@@ -52,6 +54,16 @@ class Usage:
 
 
 @dataclass
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, as the model wrote it (may be malformed)
+
+    def to_message_part(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+
+
+@dataclass
 class LLMReply:
     text: str
     finish_reason: str
@@ -59,6 +71,7 @@ class LLMReply:
     latency_s: float
     cost_usd: float
     model: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -69,8 +82,12 @@ class LLMReply:
 class LLMBackend(Protocol):
     model: str
 
-    def generate(self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None) -> LLMReply:
-        """max_tokens: completion limit of this call (None: the configured one)."""
+    def generate(
+        self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> LLMReply:  # fmt: skip
+        """max_tokens: completion limit of this call (None: the configured one); tools: OpenAI-style
+        function schemas for the native tool protocol."""
         ...
 
     def close(self) -> None: ...

@@ -2,13 +2,14 @@
 
 import os
 import time
+from typing import Any
 
 import openai
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ctxbench.errors import HarnessError
 from ctxbench.events import Message
-from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, Usage, cost_usd
+from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd
 
 TRANSIENT_ERRORS = (
     openai.APITimeoutError,
@@ -34,7 +35,10 @@ class OpenAICompatLLM:
             base_url=base_url or config.base_url, api_key=key, timeout=config.timeout_s, max_retries=0
         )
 
-    def generate(self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None) -> LLMReply:
+    def generate(
+        self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> LLMReply:  # fmt: skip
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
             stop=stop_after_attempt(self.config.max_retries + 1),
@@ -43,7 +47,7 @@ class OpenAICompatLLM:
         )
         started = time.perf_counter()
         try:
-            response = retrying(self._create, messages, seed, max_tokens or self.config.max_tokens)
+            response = retrying(self._create, messages, seed, max_tokens or self.config.max_tokens, tools)
         except openai.APIError as exc:
             raise HarnessError(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         latency = time.perf_counter() - started
@@ -56,15 +60,22 @@ class OpenAICompatLLM:
             latency_s=latency,
             cost_usd=cost_usd(self.config, usage),
             model=response.model or self.model,
+            tool_calls=[
+                ToolCall(c.id, c.function.name, c.function.arguments or "")
+                for c in (choice.message.tool_calls or [])
+                if getattr(c, "function", None) is not None
+            ],
         )
 
-    def _create(self, messages: list[Message], seed: int | None, max_tokens: int):  # type: ignore[no-untyped-def]
+    def _create(self, messages: list[Message], seed: int | None, max_tokens: int, tools):  # type: ignore[no-untyped-def]
+        extra = {"tools": tools} if tools else {}
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]
             temperature=self.config.temperature,
             max_tokens=max_tokens,
             seed=seed,
+            **extra,
         )
 
     def close(self) -> None:

@@ -1,28 +1,45 @@
 """A test double that replays given replies in order. Never the default: tests of the loop only."""
 
+import json
 import time
+from typing import Any
 
 from ctxbench.errors import HarnessError
 from ctxbench.events import Message
-from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, Usage
+from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd
 
 
 @BACKENDS.register("scripted")
 class ScriptedLLM:
     def __init__(self, config: ModelConfig) -> None:
+        self.config = config
         self.model = f"scripted:{config.name}"
         self._replies = list(config.scripted_replies)
         self.calls: list[list[Message]] = []
+        self.tools_offered: list[list[dict[str, Any]] | None] = []
 
-    def generate(self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None) -> LLMReply:
+    def generate(
+        self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> LLMReply:  # fmt: skip
         if len(self.calls) >= len(self._replies):
             raise HarnessError(f"scripted backend ran out of replies after {len(self._replies)} calls")
         started = time.perf_counter()
         self.calls.append([dict(m) for m in messages])
-        text = self._replies[len(self.calls) - 1]
+        self.tools_offered.append(tools)
+        scripted = self._replies[len(self.calls) - 1]
+        reply = scripted if isinstance(scripted, dict) else {"text": scripted}
+        text = reply.get("text", "")
+        calls = [
+            ToolCall(f"call_{len(self.calls)}_{i}", c["name"], c["arguments"] if isinstance(c["arguments"], str)
+                     else json.dumps(c["arguments"]))
+            for i, c in enumerate(reply.get("tool_calls", []))
+        ]  # fmt: skip
         # Word counts stand in for tokens: this backend only tests the loop's logic.
-        usage = Usage(sum(len(m["content"].split()) for m in messages), len(text.split()), None)
-        return LLMReply(text, "stop", usage, time.perf_counter() - started, 0.0, self.model)
+        usage = Usage(sum(len(str(m["content"]).split()) for m in messages), len(text.split()), None)
+        finish = reply.get("finish_reason", "tool_calls" if calls else "stop")
+        cost = cost_usd(self.config, usage)
+        return LLMReply(text, finish, usage, time.perf_counter() - started, cost, self.model, calls)
 
     def close(self) -> None:
         pass

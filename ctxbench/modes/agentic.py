@@ -1,35 +1,63 @@
-"""agentic: a ReAct loop. The model chooses each step: run code, or submit a final answer."""
+"""agentic: a ReAct loop. Each step the model picks a tool (run code, look at files, search its
+history, ask a clarifying question) until it submits a valid final answer or a budget is spent."""
+
+from pydantic import ValidationError
 
 from ctxbench.episode import MODES, Episode
-from ctxbench.protocols.text import FORMAT_HELP, SYSTEM_PROMPT, parse_reply
+from ctxbench.protocols import Call, Parsed
+from ctxbench.tools import TOOLS
 
 ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block that fixes this error."
-TRUNCATED_HELP = "Your reply was cut off at the token limit before it contained a complete code block. "
 
 
 @MODES.register("agentic")
 def run_agentic(episode: Episode) -> None:
-    episode.add("system", SYSTEM_PROMPT)
+    protocol, tools = episode.protocol, episode.tool_names
+    episode.add("system", protocol.system_prompt(tools))
     episode.add("task", episode.prepared.prompt)
+    schemas = protocol.tool_schemas(tools)
     while True:
         episode.check_budget()
-        reply = episode.query()
-        action = parse_reply(reply.text)
-        if action.is_empty:
-            cut = reply.finish_reason == "length"
-            episode.feedback("truncated" if cut else "no_action", (TRUNCATED_HELP if cut else "") + FORMAT_HELP)
+        parsed = protocol.parse(episode.query(schemas), tools)
+        for problem in parsed.problems:
+            episode.feedback(problem.kind, problem.message, problem.tool_call_id)
+        run_calls(episode, parsed)
+
+
+def run_calls(episode: Episode, parsed: Parsed) -> None:
+    for index, call in enumerate(parsed.calls):
+        if call.name == "final_answer" and index > 0 and episode.last_result and episode.last_result.outcome != "ok":
+            observe(episode, call, "Your FINAL_ANSWER was ignored because the code before it failed.")
             continue
-        if action.code is not None:
-            result = episode.execute(action.code)
-            observation = "Output of your code:\n" + result.render()
-            if action.extra_blocks:
-                observation += f"\n[only the first code block was run; {action.extra_blocks} more were ignored]"
-            if result.outcome != "ok":
-                observation += "\n" + ERROR_HELP
-            if action.final_answer is not None and result.outcome != "ok":
-                observation += " (Your FINAL_ANSWER was ignored because the code failed.)"
-            episode.add("observation", observation, outcome=result.outcome, stdout=result.stdout, error=result.error)
-            if result.outcome != "ok":
-                continue
-        if action.final_answer is not None:
-            episode.submit(action.final_answer)
+        text = run_tool(episode, call)  # final_answer raises Submitted when the answer is valid
+        if index == 0 and parsed.notes:
+            text += "\n" + "\n".join(parsed.notes)
+        observe(episode, call, text)
+
+
+def run_tool(episode: Episode, call: Call) -> str:
+    tool = TOOLS.get(call.name)()
+    try:
+        args = tool.args.model_validate(call.args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+        episode.totals.malformed["invalid_args"] = episode.totals.malformed.get("invalid_args", 0) + 1
+        episode.totals.format_errors += 1
+        return f"Invalid arguments for {call.name}: {problems}"
+    episode.last_result = None
+    try:
+        text = tool.run(episode, args)
+    except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
+        return f"[{call.name} failed] {exc}"
+    if episode.last_result is not None and episode.last_result.outcome != "ok":
+        text += "\n" + ERROR_HELP
+    return text
+
+
+def observe(episode: Episode, call: Call, text: str) -> None:
+    result = episode.last_result if call.name == "run_python" else None
+    meta = {"tool": call.name, "outcome": result.outcome if result else "ok",
+            "stdout": result.stdout if result else text, "error": result.error if result else None}  # fmt: skip
+    if call.id:
+        meta["tool_call_id"] = call.id
+    episode.add("observation", text, **meta)

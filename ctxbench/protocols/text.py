@@ -1,55 +1,78 @@
-"""The text tool protocol for small local models: a fenced python block runs code; a
-`FINAL_ANSWER:` line submits. Parsing never raises: a reply with neither is a FormatError."""
+"""The text tool protocol for small local models: a fenced python block runs code, an
+`ACTION: <tool> <argument>` line calls another tool, a `FINAL_ANSWER:` line submits.
+Parsing never raises: a reply with none of these is a Problem."""
 
 import re
-from dataclasses import dataclass
+
+from ctxbench.llm.base import LLMReply
+from ctxbench.protocols.base import Call, Parsed, Problem
+from ctxbench.tools import TOOLS
 
 CODE_BLOCK = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 FINAL_LINE = re.compile(r"^[ \t>*#]*FINAL[_ ]ANSWER[* \t]*:[* \t]*(.*?)[* \t]*$", re.IGNORECASE | re.MULTILINE)
+ACTION_LINE = re.compile(r"^[ \t>*#]*ACTION[* \t]*:[* \t]*(\w+)[ \t]*(.*?)[* \t]*$", re.IGNORECASE | re.MULTILINE)
 
 SYSTEM_PROMPT = """\
-You are a data analyst working in a Python sandbox. Each reply does one of two things:
+You are a data analyst working in a Python sandbox. Each reply does one thing:
 
-1. Run code: write exactly one fenced block
+- Run code: write exactly one fenced block
 ```python
 # your code
 ```
 The harness runs it in a persistent Python session (variables stay between steps) and replies with
 its output. Print what you need to see. The session has no internet access.
-
-2. Submit: when the task is done, reply with a line
+{actions}
+- Submit: when the task is done, reply with a line
 FINAL_ANSWER: <answer>
 
 Work step by step: look at the data, then write the code that solves the task, then submit.
 """
 
-FORMAT_HELP = (
-    "Your reply had no ```python code block and no FINAL_ANSWER line. "
-    "Reply with one ```python block to run code, or `FINAL_ANSWER: <answer>` to submit."
-)
+NO_ACTION_HELP = "Reply with one ```python block to run code, or `FINAL_ANSWER: <answer>` to submit."
 
 
-@dataclass(frozen=True)
-class Action:
-    code: str | None  # the first python block, if any
-    final_answer: str | None  # text after FINAL_ANSWER:, if any
-    extra_blocks: int = 0  # further code blocks, which are not run
+class TextProtocol:
+    name = "text"
 
-    @property
-    def is_empty(self) -> bool:
-        return self.code is None and self.final_answer is None
+    def system_prompt(self, tool_names: list[str]) -> str:
+        others = [TOOLS.get(n) for n in tool_names if n not in ("run_python", "final_answer")]
+        actions = "".join(f"\n- {t.description}\n  {t.text_syntax}\n" for t in others)
+        return SYSTEM_PROMPT.format(actions=actions)
 
+    def tool_schemas(self, tool_names: list[str]) -> None:
+        return None
 
-def parse_reply(text: str) -> Action:
-    blocks = CODE_BLOCK.findall(text)
-    match = FINAL_LINE.search(CODE_BLOCK.sub("", text))
-    final = match.group(1).strip() if match else None
-    if blocks:
-        # Small models often put the FINAL_ANSWER line inside the code block; a line that *starts*
-        # with it is taken as the submission (it would not be meaningful Python), e.g. a print stays code.
-        inner = FINAL_LINE.search(blocks[0])
-        if inner and final is None:
-            final = inner.group(1).strip()
-            blocks[0] = FINAL_LINE.sub("", blocks[0])
-    blocks = [block for block in blocks if block.strip()]
-    return Action(code=blocks[0] if blocks else None, final_answer=final, extra_blocks=max(0, len(blocks) - 1))
+    def parse(self, reply: LLMReply, tool_names: list[str]) -> Parsed:
+        text = reply.text
+        if not text.strip():
+            return Parsed(problems=[Problem("empty_reply", "Your reply was empty. " + NO_ACTION_HELP)])
+        parsed = Parsed()
+        blocks = CODE_BLOCK.findall(text)
+        outside = CODE_BLOCK.sub("", text)
+        final = FINAL_LINE.search(outside)
+        if blocks:
+            # Small models often put the FINAL_ANSWER line inside the code block; a line that
+            # *starts* with it is taken as the submission (a print of it stays code).
+            inner = FINAL_LINE.search(blocks[0])
+            if inner and final is None:
+                final, blocks[0] = inner, FINAL_LINE.sub("", blocks[0])
+        blocks = [b for b in blocks if b.strip()]
+        if blocks and "run_python" in tool_names:
+            parsed.calls.append(Call("run_python", {"code": blocks[0]}))
+            if len(blocks) > 1:
+                parsed.notes.append(f"[only the first code block was run; {len(blocks) - 1} more were ignored]")
+        elif (action := ACTION_LINE.search(outside)) is not None:
+            name, argument = action.group(1), action.group(2).strip()
+            if name not in tool_names:
+                known = ", ".join(n for n in tool_names if n not in ("run_python", "final_answer"))
+                return Parsed(problems=[Problem("unknown_tool", f"Unknown tool {name!r}. Tools: {known}.")])
+            parsed.calls.append(Call(name, TOOLS.get(name).from_text(argument)))
+        if final is not None:
+            parsed.calls.append(Call("final_answer", {"answer": final.group(1).strip()}))
+        if not parsed.calls:
+            if reply.finish_reason == "length":
+                cut = "Your reply was cut off at the token limit before it contained a complete code block. "
+                return Parsed(problems=[Problem("truncated", cut + NO_ACTION_HELP)])
+            return Parsed(problems=[Problem("no_action", "Your reply had no ```python code block and no "
+                                            "FINAL_ANSWER line. " + NO_ACTION_HELP)])  # fmt: skip
+        return parsed

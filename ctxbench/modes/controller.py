@@ -1,0 +1,100 @@
+"""controller: the harness drives a fixed loop. Each iteration one model call returns a proposal
+(code, or a JSON config, as the task defines); the harness runs it, measures it with the task's
+agent-visible metric and feeds back every proposal's score. It stops after the iteration budget
+(max_steps) or when the target is met; the best proposal's output is what gets graded."""
+
+import json
+import re
+from dataclasses import dataclass
+
+from benchmarks.base import AnswerError, ControllerSpec
+from ctxbench.episode import MODES, Episode, TargetReached
+from ctxbench.errors import HarnessError
+from ctxbench.protocols.text import CODE_BLOCK
+
+JSON_BLOCK = re.compile(r"```(?:json)?[ \t]*\n(\{.*?\})[ \t]*\n?```|(\{.*\})", re.DOTALL)
+
+SYSTEM_PROMPT = """\
+You are a data analyst improving a solution step by step. Each reply is exactly one proposal, in the
+form the task describes. The harness runs and scores every proposal and tells you the results.
+Learn from the scores: keep what worked, fix what failed, try one improvement at a time.
+"""
+
+
+@dataclass
+class Best:
+    iteration: int
+    value: float
+
+
+@MODES.register("controller")
+def run_controller(episode: Episode) -> None:
+    spec = episode.task.controller()
+    if spec is None:
+        raise HarnessError(f"task {episode.task.config.name!r} has no controller mode; use --reasoning-mode agentic")
+    episode.add("system", SYSTEM_PROMPT)
+    episode.add("task", f"{episode.prepared.prompt}\n{spec.instructions}")
+    scores: list[str] = []
+    best: Best | None = None
+    while True:
+        episode.check_budget()
+        proposal = extract(episode.query().text, spec)
+        if proposal is None:
+            kind = "no code" if spec.proposal == "code" else "no JSON object"
+            episode.feedback("no_action", f"Your reply had {kind}. Reply with exactly one proposal as described.")
+            continue
+        iteration = len(scores) + 1
+        value, report = measure(episode, spec, iteration, proposal)
+        scores.append(f"iteration {iteration}: {report}")
+        if value is not None and (best is None or value > best.value):
+            best = Best(iteration, value)
+            adopt(episode, spec, iteration)
+        board = "\n".join(scores[-10:])
+        lead = f"Best so far: iteration {best.iteration}, {spec.metric}={best.value:.4f}" if best else "No score yet."
+        episode.add("observation", f"Results so far:\n{board}\n{lead} (target {spec.target}). Propose an improvement.",
+                    outcome="ok" if value is not None else "error", stdout=report)  # fmt: skip
+        if value is not None and value >= spec.target:
+            raise TargetReached()
+
+
+def extract(text: str, spec: ControllerSpec) -> str | None:
+    if spec.proposal == "code":
+        blocks = [b for b in CODE_BLOCK.findall(text) if b.strip()]
+        return blocks[0] if blocks else None
+    match = JSON_BLOCK.search(text)
+    if match is None:
+        return None
+    candidate = match.group(1) or match.group(2)
+    try:
+        json.loads(candidate)
+    except json.JSONDecodeError:
+        return None
+    return candidate
+
+
+def measure(episode: Episode, spec: ControllerSpec, iteration: int, proposal: str) -> tuple[float | None, str]:
+    """Runs the proposal and the task's measurement; (metric value or None, what the model is told)."""
+    if spec.proposal == "code":
+        result = episode.execute(proposal)
+        if result.outcome != "ok":
+            return None, f"the proposal failed: {result.render()[-600:]}"
+    result = episode.execute(spec.measure(iteration, proposal))
+    if result.outcome != "ok":
+        return None, f"measuring it failed: {result.render()[-600:]}"
+    try:
+        metrics = json.loads(result.stdout.strip().splitlines()[-1])
+        value = float(metrics[spec.metric])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None, f"measuring it printed no {spec.metric}: {result.render()[-300:]}"
+    episode.trace.emit("proposal", step=episode.totals.steps, iteration=iteration, metrics=metrics)
+    return value, ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+
+
+def adopt(episode: Episode, spec: ControllerSpec, iteration: int) -> None:
+    """The best proposal's output becomes the episode's answer (graded at the end, whatever stops it)."""
+    try:
+        episode.answer = episode.task.parse_answer(spec.answer(iteration), episode.sandbox.workdir)
+    except AnswerError as exc:
+        episode.trace.emit(
+            "final_answer", step=episode.totals.steps, raw=spec.answer(iteration), valid=False, error=str(exc)
+        )

@@ -1,0 +1,53 @@
+"""What a tool protocol turns a reply into: calls to run, or problems to tell the model about."""
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from ctxbench.llm.base import LLMReply, ModelConfig
+
+ProtocolName = Literal["auto", "text", "native"]
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: dict[str, Any]
+    id: str | None = None  # the native tool-call id, to answer with a tool message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A malformed reply: its kind is counted; its message goes back to the model."""
+
+    kind: Literal["no_action", "empty_reply", "truncated", "bad_json", "unknown_tool", "invalid_args", "extra_call"]
+    message: str
+    tool_call_id: str | None = None
+
+
+@dataclass
+class Parsed:
+    calls: list[Call] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # appended to the first observation
+
+
+class ToolProtocol(Protocol):
+    name: str
+
+    def system_prompt(self, tool_names: list[str]) -> str: ...
+
+    def tool_schemas(self, tool_names: list[str]) -> list[dict[str, Any]] | None: ...
+
+    def parse(self, reply: LLMReply, tool_names: list[str]) -> Parsed: ...
+
+
+def protocol_for(name: ProtocolName, model: ModelConfig) -> ToolProtocol:
+    """`auto`: native tool calls for OpenAI-compatible remote models, the text protocol for the local
+    llama.cpp model and the scripted backend (small models are far more reliable with text)."""
+    from ctxbench.protocols.native import NativeProtocol
+    from ctxbench.protocols.text import TextProtocol
+
+    if name == "auto":
+        local = model.base_url is not None and any(h in model.base_url for h in ("127.0.0.1", "localhost"))
+        name = "native" if model.backend == "openai" and not local else "text"
+    return NativeProtocol() if name == "native" else TextProtocol()

@@ -1,0 +1,153 @@
+"""The agent's tools in agentic mode: one small class each, registered by name.
+
+A tool validates its arguments with a pydantic model (which is also its JSON schema under the
+native protocol) and returns the observation text. `final_answer` ends the episode when the answer
+is valid; otherwise the validation error goes back to the model.
+"""
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from benchmarks.base import AnswerError, inside_workdir
+from ctxbench.registry import Registry
+
+if TYPE_CHECKING:
+    from ctxbench.episode import Episode
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Tool:
+    name: ClassVar[str]
+    description: ClassVar[str]
+    args: ClassVar[type[Args]]
+    text_syntax: ClassVar[str]  # how the text protocol calls it
+
+    @classmethod
+    def from_text(cls, argument: str) -> dict[str, Any]:
+        """Arguments from the text protocol's `ACTION: name <argument>` line."""
+        (field,) = cls.args.model_fields
+        return {field: argument}
+
+    def run(self, episode: "Episode", args: Any) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def schema(cls) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {"name": cls.name, "description": cls.description, "parameters": cls.args.model_json_schema()},
+        }
+
+
+TOOLS: Registry[type[Tool]] = Registry("tool")
+
+
+class CodeArgs(Args):
+    code: str = Field(description="Python code, run in the persistent session")
+
+
+@TOOLS.register("run_python")
+class RunPython(Tool):
+    name, args = "run_python", CodeArgs
+    description = "Run Python code in a persistent session (variables persist). Data is read-only under /data."
+    text_syntax = "```python\n<code>\n```"
+
+    def run(self, episode: "Episode", args: CodeArgs) -> str:
+        result = episode.execute(args.code)
+        episode.last_result = result
+        return "Output of your code:\n" + result.render()
+
+
+class PathArgs(Args):
+    path: str = Field(".", description="A path inside the work dir /work")
+
+
+@TOOLS.register("list_files")
+class ListFiles(Tool):
+    name, args = "list_files", PathArgs
+    description = "List the files of the work dir /work (or a folder inside it)."
+    text_syntax = "ACTION: list_files [folder]"
+
+    @classmethod
+    def from_text(cls, argument: str) -> dict[str, Any]:
+        return {"path": argument or "."}
+
+    def run(self, episode: "Episode", args: PathArgs) -> str:
+        folder = inside_workdir(episode.sandbox.workdir, args.path, must_exist=False)
+        if not folder.is_dir():
+            return f"not a folder: {args.path}"
+        entries = sorted(folder.iterdir())
+        lines = [f"{p.name}/" if p.is_dir() else f"{p.name}  ({p.stat().st_size} bytes)" for p in entries]
+        return "\n".join(lines) or "(empty)"
+
+
+class ReadArgs(Args):
+    path: str = Field(description="A file inside the work dir /work")
+    max_chars: int = Field(4000, ge=1, le=100_000)
+
+
+@TOOLS.register("read_file")
+class ReadFile(Tool):
+    name, args = "read_file", ReadArgs
+    description = "Read a text file of the work dir /work."
+    text_syntax = "ACTION: read_file <path>"
+
+    @classmethod
+    def from_text(cls, argument: str) -> dict[str, Any]:
+        return {"path": argument}
+
+    def run(self, episode: "Episode", args: ReadArgs) -> str:
+        path = inside_workdir(episode.sandbox.workdir, args.path)
+        text = path.read_text(errors="replace")
+        cut = len(text) - args.max_chars
+        return text[: args.max_chars] + (f"\n[... {cut} more characters]" if cut > 0 else "")
+
+
+class QueryArgs(Args):
+    query: str = Field(min_length=1, description="What to look for")
+
+
+@TOOLS.register("retrieve")
+class Retrieve(Tool):
+    name, args = "retrieve", QueryArgs
+    description = "Search your own earlier steps and the task's documents (BM25); returns the best matches."
+    text_syntax = "ACTION: retrieve <query>"
+
+    def run(self, episode: "Episode", args: QueryArgs) -> str:
+        return episode.search_history(args.query)
+
+
+class QuestionArgs(Args):
+    question: str = Field(min_length=1, description="A question about the task")
+
+
+@TOOLS.register("ask_clarifying")
+class AskClarifying(Tool):
+    name, args = "ask_clarifying", QuestionArgs
+    description = "Ask a clarifying question about the task. Answers are kept and shown to you from then on."
+    text_syntax = "ACTION: ask_clarifying <question>"
+
+    def run(self, episode: "Episode", args: QuestionArgs) -> str:
+        return episode.clarify(args.question)
+
+
+class AnswerArgs(Args):
+    answer: str = Field(description="The final answer, in the form the task asks for")
+
+
+@TOOLS.register("final_answer")
+class FinalAnswer(Tool):
+    name, args = "final_answer", AnswerArgs
+    description = "Submit the final answer. It is checked against the task's answer schema."
+    text_syntax = "FINAL_ANSWER: <answer>"
+
+    def run(self, episode: "Episode", args: AnswerArgs) -> str:
+        try:
+            episode.submit(args.answer)  # raises Submitted when valid
+        except AnswerError as exc:
+            return f"Your answer was not accepted: {exc}"
+        raise AssertionError("unreachable: submit either raises Submitted or AnswerError")

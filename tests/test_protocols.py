@@ -1,0 +1,78 @@
+from ctxbench.llm.base import LLMReply, ToolCall, Usage
+from ctxbench.protocols.native import NativeProtocol
+from ctxbench.protocols.text import TextProtocol
+from ctxbench.tools import TOOLS
+
+ALL = list(TOOLS)
+
+
+def reply(text: str = "", finish: str = "stop", calls=()) -> LLMReply:
+    return LLMReply(text, finish, Usage(), 0.0, 0.0, "m", list(calls))
+
+
+def text(message: str, finish: str = "stop"):
+    return TextProtocol().parse(reply(message, finish), ALL)
+
+
+def test_first_python_block_runs_and_extra_blocks_are_noted():
+    parsed = text("look:\n```python\nprint(1)\n```\nand\n```\nx = 2\n```\n")
+    assert [(c.name, c.args) for c in parsed.calls] == [("run_python", {"code": "print(1)\n"})]
+    assert parsed.notes == ["[only the first code block was run; 1 more were ignored]"]
+
+
+def test_final_answer_line_variants():
+    for message in [
+        "FINAL_ANSWER: predictions.csv",
+        "**FINAL ANSWER:** predictions.csv",
+        "final_answer:predictions.csv ",
+    ]:
+        assert [(c.name, c.args) for c in text(message).calls] == [("final_answer", {"answer": "predictions.csv"})]
+
+
+def test_final_answer_inside_code_block():
+    printed = text('```python\nprint("FINAL_ANSWER: x")\n```')
+    assert [c.name for c in printed.calls] == ["run_python"]
+    line = text("```python\nsave()\nFINAL_ANSWER: predictions.csv\n```")
+    assert [c.name for c in line.calls] == ["run_python", "final_answer"]
+    assert "FINAL_ANSWER" not in line.calls[0].args["code"]
+
+
+def test_actions_call_the_other_tools():
+    assert text("ACTION: list_files").calls[0].args == {"path": "."}
+    assert text("ACTION: read_file predictions.csv").calls[0].args == {"path": "predictions.csv"}
+    assert text("ACTION: retrieve louvain error").calls[0].args == {"query": "louvain error"}
+    assert text("**ACTION:** ask_clarifying which metric?").calls[0].args == {"question": "which metric?"}
+
+
+def test_malformed_text_replies_are_problems_of_each_kind():
+    assert text("   ").problems[0].kind == "empty_reply"
+    assert text("I will now load the data.").problems[0].kind == "no_action"
+    assert text("```python\n   \n```").problems[0].kind == "no_action"
+    assert text("```python\nimport anndata\nadata = anndata.re", finish="length").problems[0].kind == "truncated"
+    unknown = text("ACTION: launch_rocket now")
+    assert unknown.problems[0].kind == "unknown_tool" and "list_files" in unknown.problems[0].message
+
+
+def test_system_prompt_lists_only_offered_tools():
+    prompt = TextProtocol().system_prompt(["run_python", "read_file", "final_answer"])
+    assert "ACTION: read_file <path>" in prompt and "ask_clarifying" not in prompt
+
+
+def native(*calls: ToolCall, message: str = "", finish: str = "tool_calls"):
+    return NativeProtocol().parse(reply(message, finish, calls), ALL)
+
+
+def test_native_calls_and_their_problems():
+    ok = native(ToolCall("c1", "run_python", '{"code": "1+1"}'))
+    assert [(c.name, c.args, c.id) for c in ok.calls] == [("run_python", {"code": "1+1"}, "c1")]
+    assert native(ToolCall("c1", "run_python", '{"code": ')).problems[0].kind == "bad_json"
+    assert native(ToolCall("c1", "fly", "{}")).problems[0].kind == "unknown_tool"
+    two = native(ToolCall("a", "list_files", "{}"), ToolCall("b", "list_files", "{}"))
+    assert [c.id for c in two.calls] == ["a"] and [(p.kind, p.tool_call_id) for p in two.problems] == [
+        ("extra_call", "b")
+    ]
+    assert native(message="").problems[0].kind == "empty_reply"
+    assert native(message="thinking...", finish="stop").problems[0].kind == "no_action"
+    assert native(message="thinking...", finish="length").problems[0].kind == "truncated"
+    schemas = NativeProtocol().tool_schemas(["run_python"])
+    assert schemas[0]["function"]["parameters"]["required"] == ["code"]
