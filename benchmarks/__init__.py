@@ -8,9 +8,19 @@ from typing import TYPE_CHECKING, Annotated, Union
 from pydantic import Field
 
 from benchmarks.base import TASKS, AnswerError, ControllerSpec, PreparedTask, Score, Task, TaskConfig
+from benchmarks.krumsiek_trajectory.task import KrumsiekTrajectoryConfig
 from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
+from benchmarks.pbmc_cell_cycle.task import PbmcCellCycleConfig
+from benchmarks.pbmc_clustering.task import PbmcClusteringConfig
+from benchmarks.pbmc_markers.task import PbmcMarkersConfig
 
-_CONFIGS = (PbmcAnnotationConfig,)
+_CONFIGS = (
+    PbmcAnnotationConfig,
+    PbmcClusteringConfig,
+    PbmcMarkersConfig,
+    PbmcCellCycleConfig,
+    KrumsiekTrajectoryConfig,
+)
 if TYPE_CHECKING:
     AnyTaskConfig = TaskConfig
 else:

@@ -69,7 +69,8 @@ class Task(ABC):
     config_class: ClassVar[type[TaskConfig]]
     metric: ClassVar[str]
     description: ClassVar[str]
-    folder: ClassVar[Path]  # where the task's scripts (baseline.py, reference.py) live
+    folder: ClassVar[Path]  # where the task's scripts (baseline.py, reference.py, trivial.py) live
+    answer_text: ClassVar[str]  # the final answer its scripts' output is submitted with
 
     def __init__(self, config: TaskConfig, seed: int) -> None:
         self.config = config

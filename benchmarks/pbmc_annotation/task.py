@@ -4,9 +4,7 @@ A seeded, stratified subset of cells loses its `bulk_labels`; the agent predicts
 results computed from all labels (`uns['rank_genes_groups']`) are removed so nothing leaks them.
 """
 
-import importlib.util
 import json
-import warnings
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -22,10 +20,10 @@ from benchmarks.base import (
     Score,
     Task,
     TaskConfig,
-    inside_workdir,
 )
-from ctxbench.errors import HarnessError
+from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset
 
+PBMC_FILE = "10x_pbmc68k_reduced.h5ad"
 DATA_FILE = "pbmc68k_heldout.h5ad"
 ANSWER_FILE = "predictions.csv"
 
@@ -39,13 +37,6 @@ class PbmcAnnotationConfig(TaskConfig):
 
 class AnnotationAnswer(BaseModel):
     predictions: dict[str, str] = Field(description="cell id -> predicted bulk_labels value")
-
-
-def scanpy_pbmc_path() -> Path:
-    spec = importlib.util.find_spec("scanpy")  # locate without importing scanpy (slow)
-    if spec is None or spec.origin is None:
-        raise HarnessError("scanpy is not installed: its wheel ships the pbmc68k_reduced dataset")
-    return Path(spec.origin).parent / "datasets" / "10x_pbmc68k_reduced.h5ad"
 
 
 PROMPT = """\
@@ -109,6 +100,7 @@ class PbmcAnnotation(Task):
     metric = "accuracy"
     description = "predict bulk_labels of held-out PBMC cells (pbmc68k_reduced)"
     folder = Path(__file__).parent
+    answer_text = ANSWER_FILE
     config: PbmcAnnotationConfig
 
     clarifications: ClassVar[dict[str, str]] = {
@@ -133,14 +125,7 @@ class PbmcAnnotation(Task):
         )  # fmt: skip
 
     def prepare(self, workspace: Path) -> PreparedTask:
-        import anndata  # deferred: heavy
-
-        source = self.config.source_h5ad or scanpy_pbmc_path()
-        if not source.is_file():
-            raise HarnessError(f"dataset not found: {source}")
-        with warnings.catch_warnings():  # notices about the old on-disk layout of this file
-            warnings.simplefilter("ignore")
-            adata = anndata.read_h5ad(source)
+        adata = read_h5ad(self.config.source_h5ad or scanpy_dataset(PBMC_FILE))
         heldout = _stratified_holdout(adata.obs["bulk_labels"], self.config.holdout_fraction, self.seed)
         self._truth = adata.obs.loc[heldout, "bulk_labels"].astype(str)
         adata.obs.loc[heldout, "bulk_labels"] = np.nan
@@ -165,14 +150,13 @@ class PbmcAnnotation(Task):
 
     def parse_answer(self, text: str, workdir: Path) -> AnnotationAnswer:
         text = text.strip().strip("`'\"")
-        if not text:
-            raise AnswerError(f"empty answer: write /work/{ANSWER_FILE} and submit `FINAL_ANSWER: {ANSWER_FILE}`")
-        if text.lstrip().startswith("{"):
+        if text.startswith("{"):
             try:
                 return AnnotationAnswer(predictions=json.loads(text))
             except (json.JSONDecodeError, ValidationError) as exc:
                 raise AnswerError(f"answer is not a JSON object of cell_id -> label: {exc}") from None
-        return AnnotationAnswer(predictions=_read_predictions_csv(inside_workdir(workdir, text)))
+        frame = read_answer_csv(workdir, text, ["cell_id", "label"])
+        return AnnotationAnswer(predictions=dict(zip(frame["cell_id"], frame["label"].fillna(""), strict=True)))
 
     def grade(self, answer: BaseModel | None) -> Score:
         from sklearn.metrics import accuracy_score, f1_score
@@ -196,14 +180,3 @@ def _stratified_holdout(labels: pd.Series, fraction: float, seed: int) -> list[s
 
     _, heldout = train_test_split(labels.index, test_size=fraction, stratify=labels.values, random_state=seed)
     return list(heldout)
-
-
-def _read_predictions_csv(path: Path) -> dict[str, str]:
-    try:
-        frame = pd.read_csv(path, dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise AnswerError(f"could not read {path.name} as CSV: {exc}") from None
-    if not {"cell_id", "label"} <= set(frame.columns):
-        raise AnswerError(f"{path.name} needs columns cell_id,label; found {list(frame.columns)}")
-    frame = frame.dropna(subset=["cell_id"])
-    return dict(zip(frame["cell_id"], frame["label"].fillna(""), strict=True))

@@ -1,0 +1,48 @@
+"""Helpers the tasks share: bundled datasets, reading answer files, quiet AnnData I/O."""
+
+import importlib.util
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmarks.base import AnswerError, inside_workdir
+from ctxbench.errors import HarnessError
+
+
+def scanpy_dataset(file_name: str) -> Path:
+    """A file shipped in scanpy's wheel (located without importing scanpy, which is slow)."""
+    spec = importlib.util.find_spec("scanpy")
+    if spec is None or spec.origin is None:
+        raise HarnessError("scanpy is not installed: its wheel ships the bundled datasets")
+    path = Path(spec.origin).parent / "datasets" / file_name
+    if not path.is_file():
+        raise HarnessError(f"dataset not found: {path}")
+    return path
+
+
+def read_h5ad(path: Path) -> Any:
+    import anndata
+
+    if not path.is_file():
+        raise HarnessError(f"dataset not found: {path}")
+    with warnings.catch_warnings():  # notices about the old on-disk layout of bundled files
+        warnings.simplefilter("ignore")
+        return anndata.read_h5ad(path)
+
+
+def read_answer_csv(workdir: Path, text: str, columns: list[str]) -> pd.DataFrame:
+    """The CSV the agent named in its final answer, with the required columns (all as strings)."""
+    name = text.strip().strip("`'\"")
+    if not name:
+        raise AnswerError(f"empty answer: write a CSV with columns {','.join(columns)} and submit its name")
+    path = inside_workdir(workdir, name)
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, IsADirectoryError) as exc:
+        raise AnswerError(f"could not read {path.name} as CSV: {exc}") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnswerError(f"{path.name} needs columns {','.join(columns)}; found {list(frame.columns)}")
+    return frame.dropna(subset=[columns[0]])

@@ -1,0 +1,42 @@
+"""Every task: its reference reaches the target in the real sandbox; its starter baseline, a trivial
+answer and no answer at all do not."""
+
+import pytest
+
+from benchmarks import TASKS, make_task
+from ctxbench.sandbox import SandboxConfig, make_sandbox
+from tests.conftest import needs_bwrap
+
+pytestmark = needs_bwrap
+FILE_TASKS = ["pbmc_annotation", "pbmc_clustering", "pbmc_markers", "pbmc_cell_cycle", "krumsiek_trajectory"]
+
+
+@pytest.fixture(scope="module", params=FILE_TASKS)
+def prepared(request, tmp_path_factory):
+    task = make_task(TASKS.get(request.param).config_class(), seed=0)
+    return task, task.prepare(tmp_path_factory.mktemp(request.param) / "task")
+
+
+def score_of(task, prepared_task, script: str, workdir):
+    with make_sandbox(SandboxConfig(cell_timeout_s=300), workdir, prepared_task.data_dir) as box:
+        result = box.run_cell(task.script(script))
+    assert result.outcome == "ok", result.render()
+    return task.grade(task.parse_answer(task.answer_text, workdir))
+
+
+def test_reference_reaches_the_target(prepared, tmp_path):
+    task, prepared_task = prepared
+    score = score_of(task, prepared_task, "reference", tmp_path / "work")
+    assert score.passed, score
+
+
+@pytest.mark.parametrize("script", ["baseline", "trivial"])
+def test_baseline_and_trivial_answers_do_not(prepared, tmp_path, script):
+    task, prepared_task = prepared
+    score = score_of(task, prepared_task, script, tmp_path / "work")
+    assert not score.passed, score
+
+
+def test_no_answer_scores_below_target(prepared):
+    task, _ = prepared
+    assert not task.grade(None).passed
