@@ -50,7 +50,8 @@ class PbmcCellCycle(Task):
     answer_text = "phases.json"
     config: PbmcCellCycleConfig
     clarifications: ClassVar[dict[str, str]] = {
-        "rule|assign|phase|how|scanpy": "scanpy: G1 if both scores are negative, otherwise the phase with the higher score.",
+        "rule|assign|phase|how|scanpy": "scanpy: G1 if both scores are negative, "
+        "otherwise the phase with the higher score.",
         "format|json|answer|file": "A JSON object with keys G1, S, G2M and fractions that sum to 1.",
     }
 
