@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Union
 from pydantic import Field
 
 from benchmarks.base import TASKS, AnswerError, ControllerSpec, PreparedTask, Score, Task, TaskConfig
+from benchmarks.humaneval.task import HumanEvalConfig
 from benchmarks.krumsiek_trajectory.task import KrumsiekTrajectoryConfig
+from benchmarks.ml_tabular.task import MLTabularConfig
 from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
 from benchmarks.pbmc_cell_cycle.task import PbmcCellCycleConfig
 from benchmarks.pbmc_clustering.task import PbmcClusteringConfig
@@ -20,6 +22,8 @@ _CONFIGS = (
     PbmcMarkersConfig,
     PbmcCellCycleConfig,
     KrumsiekTrajectoryConfig,
+    MLTabularConfig,
+    HumanEvalConfig,
 )
 if TYPE_CHECKING:
     AnyTaskConfig = TaskConfig

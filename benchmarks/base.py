@@ -71,6 +71,7 @@ class Task(ABC):
     description: ClassVar[str]
     folder: ClassVar[Path]  # where the task's scripts (baseline.py, reference.py, trivial.py) live
     answer_text: ClassVar[str]  # the final answer its scripts' output is submitted with
+    target_text: ClassVar[str]  # the default target, for --list-tasks
 
     def __init__(self, config: TaskConfig, seed: int) -> None:
         self.config = config

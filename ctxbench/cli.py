@@ -32,6 +32,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--max-steps", type=int, help="model calls per episode")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--out", type=Path, help="folder for episode results")
+    parser.add_argument("--list-tasks", action="store_true", help="print the tasks with their metric and target")
     return parser
 
 
@@ -93,6 +94,8 @@ def _json_or_text(value: str) -> Any:
 
 def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
     args = build_parser(prog).parse_args(argv)
+    if args.list_tasks:
+        return list_tasks()
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         from dotenv import load_dotenv
@@ -110,6 +113,16 @@ def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
         print("interrupted", file=sys.stderr)
         return 130
     print_result(result)
+    return 0
+
+
+def list_tasks() -> int:
+    """Each task with its metric and default target."""
+    from benchmarks import TASKS
+
+    for name in TASKS:
+        task = TASKS.get(name)
+        print(f"{name:20s} {task.metric:20s} {task.target_text:34s} {task.description}")
     return 0
 
 

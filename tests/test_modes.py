@@ -130,3 +130,24 @@ def test_cost_budget_stops_the_episode(tmp_path):
     result = run_episode(make_config(tmp_path, [], model=model, budget={"max_cost_usd": 1e-6}))
     assert result.stop_reason == "max_cost"
     assert result.totals.steps == 1 and result.totals.cost_usd >= 1e-6
+
+
+def test_controller_tunes_json_configs_on_an_ml_task(tmp_path):
+    from benchmarks.ml_tabular.task import reference_proposal
+
+    replies = [
+        "I propose a forest with many trees",  # no JSON object
+        '```json\n{"model": "quantum_forest"}\n```',  # unknown model: measuring fails, fed back
+        '{"model": "knn", "params": {"n_neighbors": 120}}',  # near the majority class
+        f"```json\n{reference_proposal('classification')}\n```",
+    ]
+    config = make_config(tmp_path, replies, reasoning_mode="controller", task={"name": "ml_wine"})
+    result = run_episode(config)
+    assert result.stop_reason == "target_reached" and result.score.passed
+    seen = observations(result)
+    assert any("unknown model 'quantum_forest'" in m for m in seen)
+    assert any("cv_accuracy is nan: the proposal could not be scored" in m for m in seen)  # knn, k > fold size
+    proposals = [e for e in read_trace(result.trace_path) if e["type"] == "proposal"]
+    assert [p["iteration"] for p in proposals] == [3]
+    assert proposals[0]["metrics"]["cv_accuracy"] >= result.score.target
+    assert result.totals.malformed == {"no_action": 1}

@@ -8,12 +8,13 @@ from ctxbench.sandbox import SandboxConfig, make_sandbox
 from tests.conftest import needs_bwrap
 
 pytestmark = needs_bwrap
-FILE_TASKS = ["pbmc_annotation", "pbmc_clustering", "pbmc_markers", "pbmc_cell_cycle", "krumsiek_trajectory"]
+FILE_TASKS = ["pbmc_annotation", "pbmc_clustering", "pbmc_markers", "pbmc_cell_cycle", "krumsiek_trajectory",
+              "ml_toy", "ml_breast_cancer", "ml_wine", "ml_diabetes", "humaneval"]  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=FILE_TASKS)
 def prepared(request, tmp_path_factory):
-    task = make_task(TASKS.get(request.param).config_class(), seed=0)
+    task = make_task(TASKS.get(request.param).config_class(name=request.param), seed=0)
     return task, task.prepare(tmp_path_factory.mktemp(request.param) / "task")
 
 
@@ -40,3 +41,21 @@ def test_baseline_and_trivial_answers_do_not(prepared, tmp_path, script):
 def test_no_answer_scores_below_target(prepared):
     task, _ = prepared
     assert not task.grade(None).passed
+
+
+@pytest.mark.parametrize("problem", [1, 7, 53, 163])
+def test_humaneval_reference_passes_and_unwinnable_split_never_does(tmp_path, problem):
+    for split, should_pass in (("official", True), ("unwinnable", False)):
+        task = make_task(TASKS.get("humaneval").config_class(problem=problem, split=split), seed=0)
+        prepared_task = task.prepare(tmp_path / split / "task")
+        score = score_of(task, prepared_task, "reference", tmp_path / split / "work")
+        assert score.passed is should_pass, (split, score)
+
+
+def test_humaneval_hostile_solution_is_contained(tmp_path):
+    task = make_task(TASKS.get("humaneval").config_class(problem=0, check_timeout_s=2), seed=0)
+    task.prepare(tmp_path / "task")
+    (tmp_path / "solution.py").write_text(
+        "def has_close_elements(numbers, threshold):\n    while True:\n        pass\n"
+    )
+    assert task.grade(task.parse_answer("solution.py", tmp_path)).value == 0.0

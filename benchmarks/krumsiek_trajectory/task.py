@@ -55,6 +55,7 @@ class KrumsiekTrajectory(Task):
     description = "pseudotime on krumsiek11 (simulated); Spearman correlation with simulation time"
     folder = Path(__file__).parent
     answer_text = "pseudotime.csv"
+    target_text = "Spearman >= 0.85"
     config: KrumsiekTrajectoryConfig
     clarifications: ClassVar[dict[str, str]] = {
         "root|start|origin|stem": "adata.uns['root_cell'] names a cell at the very start of the process.",

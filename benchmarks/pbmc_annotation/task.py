@@ -22,6 +22,7 @@ from benchmarks.base import (
     TaskConfig,
 )
 from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset
+from ctxbench.errors import HarnessError
 
 PBMC_FILE = "10x_pbmc68k_reduced.h5ad"
 DATA_FILE = "pbmc68k_heldout.h5ad"
@@ -32,7 +33,11 @@ class PbmcAnnotationConfig(TaskConfig):
     name: Literal["pbmc_annotation"] = "pbmc_annotation"
     holdout_fraction: float = Field(0.2, gt=0.0, lt=0.9)
     target_accuracy: float = Field(0.8, gt=0.0, le=1.0)
-    source_h5ad: Path | None = Field(None, description="None: the file shipped in scanpy's wheel")
+    source_h5ad: Path | None = Field(
+        None, description="None: the file shipped in scanpy's wheel; or an imported dataset (scripts/import_dataset.py)"
+    )
+    label_key: str = Field("bulk_labels", description="The obs column holding the cell types")
+    title: str = Field("10x PBMCs", description="How the prompt names the dataset")
 
 
 class AnnotationAnswer(BaseModel):
@@ -40,17 +45,17 @@ class AnnotationAnswer(BaseModel):
 
 
 PROMPT = """\
-Task: cell-type annotation of single-cell RNA-seq data (10x PBMCs).
+Task: cell-type annotation of single-cell RNA-seq data ({title}).
 
 Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes. Load it with:
     import anndata
     adata = anndata.read_h5ad("/data/{data_file}")
 - adata.X: scaled log-normalized expression; adata.raw: log-normalized expression; adata.obsm['X_pca'].
 - adata.obs columns: {obs_columns}.
-- adata.obs['bulk_labels'] is the cell type. It is missing (NaN) for {n_heldout} held-out cells.
+- adata.obs['{label}'] is the cell type. It is missing (NaN) for {n_heldout} held-out cells.
   The other {n_labeled} cells are labeled with these types: {types}.
 
-Goal: predict bulk_labels for every held-out cell. Score: accuracy on the held-out cells (target {target:.2f}).
+Goal: predict {label} for every held-out cell. Score: accuracy on the held-out cells (target {target:.2f}).
 A starter script, /data/baseline.py, gives each held-out cell the majority label of its louvain
 cluster (about 0.73 accuracy). A classifier trained on the labeled cells' expression does better
 (for example sklearn.linear_model.LogisticRegression on adata.X).
@@ -65,8 +70,8 @@ CONTROLLER_INSTRUCTIONS = """\
 Controller mode: each reply is one proposal, a ```python block defining
 
     def predict(train, test):
-        # train: AnnData of labeled cells (train.obs["bulk_labels"] is the type)
-        # test: AnnData of cells to label (no bulk_labels column)
+        # train: AnnData of labeled cells (train.obs["{label}"] is the type)
+        # test: AnnData of cells to label (no {label} column)
         return labels  # one label per test cell, in test.obs_names order
 
 The harness scores it by 3-fold cross-validation on the labeled cells (cv_accuracy), then uses it to
@@ -77,17 +82,17 @@ MEASURE = """\
 import json as _json, numpy as _np, pandas as _pd, anndata as _ad
 from sklearn.model_selection import StratifiedKFold as _KFold
 _adata = _ad.read_h5ad("/data/{data_file}")
-_known = _adata[_adata.obs["bulk_labels"].notna()].copy()
-_y = _known.obs["bulk_labels"].astype(str).values
+_known = _adata[_adata.obs["{label}"].notna()].copy()
+_y = _known.obs["{label}"].astype(str).values
 def _unlabeled(view):
     view = view.copy()
-    view.obs = view.obs.drop(columns=["bulk_labels"])
+    view.obs = view.obs.drop(columns=["{label}"])
     return view
 _scores = []
 for _train, _test in _KFold(3, shuffle=True, random_state=0).split(_known.obs_names, _y):
     _pred = _np.asarray(predict(_known[_train].copy(), _unlabeled(_known[_test])), dtype=str)
     _scores.append(float((_pred == _y[_test]).mean()))
-_held = _unlabeled(_adata[_adata.obs["bulk_labels"].isna()])
+_held = _unlabeled(_adata[_adata.obs["{label}"].isna()])
 _labels = _np.asarray(predict(_known, _held), dtype=str)
 _pd.DataFrame({{"cell_id": _held.obs_names, "label": _labels}}).to_csv("/work/proposal_{iteration}.csv", index=False)
 print(_json.dumps({{"cv_accuracy": float(_np.mean(_scores))}}))
@@ -101,6 +106,7 @@ class PbmcAnnotation(Task):
     description = "predict bulk_labels of held-out PBMC cells (pbmc68k_reduced)"
     folder = Path(__file__).parent
     answer_text = ANSWER_FILE
+    target_text = "accuracy >= 0.80"
     config: PbmcAnnotationConfig
 
     clarifications: ClassVar[dict[str, str]] = {
@@ -119,16 +125,23 @@ class PbmcAnnotation(Task):
 
     def controller(self) -> ControllerSpec:
         return ControllerSpec(
-            instructions=CONTROLLER_INSTRUCTIONS, proposal="code", metric="cv_accuracy", target=self.target,
-            measure=lambda iteration, proposal: MEASURE.format(data_file=DATA_FILE, iteration=iteration),
+            instructions=CONTROLLER_INSTRUCTIONS.format(label=self.config.label_key),
+            proposal="code", metric="cv_accuracy", target=self.target,
+            measure=lambda iteration, proposal: MEASURE.format(
+                data_file=DATA_FILE, iteration=iteration, label=self.config.label_key
+            ),
             answer=lambda iteration: f"proposal_{iteration}.csv",
         )  # fmt: skip
 
     def prepare(self, workspace: Path) -> PreparedTask:
         adata = read_h5ad(self.config.source_h5ad or scanpy_dataset(PBMC_FILE))
-        heldout = _stratified_holdout(adata.obs["bulk_labels"], self.config.holdout_fraction, self.seed)
-        self._truth = adata.obs.loc[heldout, "bulk_labels"].astype(str)
-        adata.obs.loc[heldout, "bulk_labels"] = np.nan
+        label = self.config.label_key
+        if label not in adata.obs:
+            raise HarnessError(f"label column {label!r} not in the dataset's obs: {list(adata.obs.columns)}")
+        heldout = _stratified_holdout(adata.obs[label], self.config.holdout_fraction, self.seed)
+        self._truth = adata.obs.loc[heldout, label].astype(str)
+        adata.obs[label] = adata.obs[label].astype(object)
+        adata.obs.loc[heldout, label] = np.nan
         adata.uns.pop("rank_genes_groups", None)
 
         data_dir, hidden_dir = workspace / "data", workspace / "hidden"
@@ -138,11 +151,11 @@ class PbmcAnnotation(Task):
         (data_dir / "baseline.py").write_text(self.script("baseline"))
         (hidden_dir / "labels.json").write_text(json.dumps(self._truth.to_dict(), indent=0))
 
-        labeled = adata.obs["bulk_labels"].dropna()
+        labeled = adata.obs[label].dropna()
         prompt = PROMPT.format(
             data_file=DATA_FILE, answer_file=ANSWER_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars,
             obs_columns=", ".join(adata.obs.columns), n_heldout=len(heldout), n_labeled=len(labeled),
-            types=", ".join(sorted(labeled.unique())), target=self.target,
+            types=", ".join(sorted(labeled.unique())), target=self.target, label=label, title=self.config.title,
         )  # fmt: skip
         return PreparedTask(
             prompt=prompt, data_dir=data_dir, documents=(f"/data/baseline.py:\n{self.script('baseline')}",)

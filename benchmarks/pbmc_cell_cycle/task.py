@@ -48,6 +48,7 @@ class PbmcCellCycle(Task):
     description = "cell-cycle phase fractions from S/G2M scores; within a tolerance of the stored phases"
     folder = Path(__file__).parent
     answer_text = "phases.json"
+    target_text = "each fraction within 0.05"
     config: PbmcCellCycleConfig
     clarifications: ClassVar[dict[str, str]] = {
         "rule|assign|phase|how|scanpy": "scanpy: G1 if both scores are negative, "

@@ -42,6 +42,7 @@ class PbmcClustering(Task):
     description = "cluster PBMCs without labels; ARI against hidden bulk_labels"
     folder = Path(__file__).parent
     answer_text = "clusters.csv"
+    target_text = "ARI >= 0.50"
     config: PbmcClusteringConfig
     clarifications: ClassVar[dict[str, str]] = {
         "how|many|number|clusters|k": "The number of clusters is up to you; there are about 10 expert cell types.",

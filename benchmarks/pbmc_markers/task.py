@@ -56,6 +56,7 @@ class PbmcMarkers(Task):
     description = "top-K marker genes of 4 PBMC types; precision@K against canonical markers"
     folder = Path(__file__).parent
     answer_text = "markers.csv"
+    target_text = "precision@10 >= 0.45"
     config: PbmcMarkersConfig
     clarifications: ClassVar[dict[str, str]] = {
         "genes|gene|names|symbols|var": "Use the gene symbols of adata.raw.var_names.",

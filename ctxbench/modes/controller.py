@@ -4,6 +4,7 @@ agent-visible metric and feeds back every proposal's score. It stops after the i
 (max_steps) or when the target is met; the best proposal's output is what gets graded."""
 
 import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -86,6 +87,8 @@ def measure(episode: Episode, spec: ControllerSpec, iteration: int, proposal: st
         value = float(metrics[spec.metric])
     except (IndexError, ValueError, KeyError, TypeError):
         return None, f"measuring it printed no {spec.metric}: {result.render()[-300:]}"
+    if not math.isfinite(value):  # NaN would never compare as better or worse: a failed measurement
+        return None, f"{spec.metric} is {value}: the proposal could not be scored (check its parameters)"
     episode.trace.emit("proposal", step=episode.totals.steps, iteration=iteration, metrics=metrics)
     return value, ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
 

