@@ -86,7 +86,7 @@ def test_flags_override_the_file():
         (["--policy-type", "bogus"], "neither a policy type (budget_mix, full_history, observation_masking"),
         (["--policy-type", "sliding_window", "--policy-param", "turns=0"], "policy.turns: Input should be greater"),
         (["--reasoning-mode", "bogus"], "reasoning_mode: Input should be 'agentic'"),
-        (["--task", "bogus"], "task.name: Input should be 'pbmc_annotation'"),
+        (["--task", "bogus"], "task: Input tag 'bogus' found using 'name' does not match any of the expected"),
     ],
 )
 def test_cli_bad_input_is_one_line_without_traceback(tmp_path, args, message):
