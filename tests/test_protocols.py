@@ -76,3 +76,8 @@ def test_native_calls_and_their_problems():
     assert native(message="thinking...", finish="length").problems[0].kind == "truncated"
     schemas = NativeProtocol().tool_schemas(["run_python"])
     assert schemas[0]["function"]["parameters"]["required"] == ["code"]
+
+
+def test_final_answer_followed_by_a_code_block_submits_the_code():
+    parsed = text("Done.\nFINAL_ANSWER:\n```python\ndef f(x):\n    return x\n```")
+    assert [(c.name, c.args) for c in parsed.calls] == [("final_answer", {"answer": "def f(x):\n    return x\n"})]

@@ -24,11 +24,21 @@ its output. Print what you need to see. The session has no internet access.
 {actions}
 - Submit: when the task is done, reply with a line
 FINAL_ANSWER: <answer>
+  (if the answer is code, put `FINAL_ANSWER:` alone on a line, followed by one ```python block)
 
 Work step by step: look at the data, then write the code that solves the task, then submit.
 """
 
 NO_ACTION_HELP = "Reply with one ```python block to run code, or `FINAL_ANSWER: <answer>` to submit."
+
+
+def _code_after_empty_final(text: str) -> str | None:
+    for match in FINAL_LINE.finditer(text):
+        if not match.group(1).strip():
+            block = CODE_BLOCK.search(text, match.end())
+            if block and block.group(1).strip():
+                return str(block.group(1))
+    return None
 
 
 class TextProtocol:
@@ -47,6 +57,9 @@ class TextProtocol:
         if not text.strip():
             return Parsed(problems=[Problem("empty_reply", "Your reply was empty. " + NO_ACTION_HELP)])
         parsed = Parsed()
+        submitted_code = _code_after_empty_final(text)
+        if submitted_code is not None:  # `FINAL_ANSWER:` then a code block: the code is the answer
+            return Parsed(calls=[Call("final_answer", {"answer": submitted_code})])
         blocks = CODE_BLOCK.findall(text)
         outside = CODE_BLOCK.sub("", text)
         final = FINAL_LINE.search(outside)
