@@ -16,10 +16,10 @@ def suite(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"model": {"backend": "scripted", "scripted_replies": [REPLY]},
                                   "telemetry": {"traces_dir": str(tmp_path / "traces")}}))  # fmt: skip
+    command = [sys.executable, str(ROOT / "scripts/humaneval.py"), "--config", str(config)]
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts/humaneval.py"), "--config", str(config), "--out", str(tmp_path / "he"), *args],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+        [*command, "--out", str(tmp_path / "he"), *args], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
 
 
 def test_suite_reports_pass_at_1_and_resumes_without_duplicates(tmp_path):
