@@ -151,3 +151,16 @@ def test_controller_tunes_json_configs_on_an_ml_task(tmp_path):
     assert [p["iteration"] for p in proposals] == [3]
     assert proposals[0]["metrics"]["cv_accuracy"] >= result.score.target
     assert result.totals.malformed == {"no_action": 1}
+
+
+def test_controller_on_humaneval_scores_docstring_examples_and_grades_with_hidden_tests(tmp_path):
+    from benchmarks.humaneval.task import load_problems
+
+    problem = load_problems()[2]  # truncate_number: has a docstring example
+    wrong = code("def truncate_number(number: float) -> float:\n    return number")
+    right = code(problem["prompt"] + problem["canonical_solution"])
+    result = run_episode(make_config(tmp_path, [wrong, right], reasoning_mode="controller",
+                                     task={"name": "humaneval", "problem": 2}))  # fmt: skip
+    assert result.stop_reason == "target_reached" and result.score.value == 1.0
+    rates = [p["metrics"]["doctest_pass_rate"] for p in read_trace(result.trace_path) if p["type"] == "proposal"]
+    assert rates == [0.0, 1.0]

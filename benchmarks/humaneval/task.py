@@ -2,13 +2,24 @@
 official check run in a fresh sandbox by the grader. The `unwinnable` split replaces the check
 with one no solution can pass: a sanity check that the grading cannot be fooled (always 0)."""
 
+import ast
+import doctest
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
+from benchmarks.base import (
+    TASKS,
+    AnswerError,
+    ControllerSpec,
+    PreparedTask,
+    Score,
+    Task,
+    TaskConfig,
+    inside_workdir,
+)
 from ctxbench.errors import HarnessError
 
 UNWINNABLE_CHECK = 'def check(candidate):\n    raise AssertionError("unwinnable: no solution passes this check")\n'
@@ -25,6 +36,25 @@ FINAL_ANSWER: alone on a line, followed by one ```python block holding the compl
 """
 
 
+CONTROLLER_INSTRUCTIONS = """\
+Controller mode: each reply is one proposal, a ```python block with the complete function. The
+harness runs the examples from the docstring against it (doctest_pass_rate) and shows you the result.
+"""
+MEASURE = """\
+import json as _json
+_examples = {examples!r}
+_passed = 0
+for _source, _want in _examples:
+    try:
+        _value = eval(_source, globals())
+        _passed += repr(_value) == _want or str(_value) == _want
+    except Exception:
+        pass
+open("/work/proposal_{iteration}.py", "w").write({proposal!r})
+print(_json.dumps({{"doctest_pass_rate": _passed / len(_examples) if _examples else 1.0}}))
+"""
+
+
 class HumanEvalConfig(TaskConfig):
     name: Literal["humaneval"] = "humaneval"
     problem: int = Field(0, ge=0, le=163, description="Index into HumanEval (0..163)")
@@ -35,6 +65,22 @@ class HumanEvalConfig(TaskConfig):
 
 class Solution(BaseModel):
     code: str
+
+
+def docstring_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
+    """(expression, expected output) pairs from the `>>>` examples of the function's docstring."""
+    try:
+        tree = ast.parse(prompt)
+    except SyntaxError:
+        return []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == entry_point:
+            try:
+                examples = doctest.DocTestParser().get_examples(ast.get_docstring(node) or "")
+            except ValueError:  # a docstring doctest cannot parse: no examples to score with
+                return []
+            return [(e.source.strip(), e.want.strip()) for e in examples]
+    return []
 
 
 def load_problems() -> list[dict[str, Any]]:
@@ -92,6 +138,20 @@ class HumanEval(Task):
             return Solution(code=inside_workdir(workdir, text).read_text(errors="replace"))
         except AnswerError as exc:
             raise AnswerError(f"{exc}; {how}, or write that file first") from None
+
+    def controller(self) -> ControllerSpec:
+        """Proposals are scored on the docstring's examples only (visible to the agent anyway)."""
+        examples = docstring_examples(self._problem["prompt"], self._problem["entry_point"])
+        return ControllerSpec(
+            instructions=CONTROLLER_INSTRUCTIONS,
+            proposal="code",
+            metric="doctest_pass_rate",
+            target=1.0,
+            measure=lambda iteration, proposal: MEASURE.format(
+                examples=examples, iteration=iteration, proposal=proposal
+            ),
+            answer=lambda iteration: f"proposal_{iteration}.py",
+        )
 
     def check_program(self, code: str) -> str:
         test = UNWINNABLE_CHECK if self.config.split == "unwinnable" else self._problem["test"]
