@@ -14,6 +14,7 @@ from ctxbench.errors import ConfigError
 from ctxbench.llm.base import ModelConfig
 from ctxbench.protocols.base import ProtocolName
 from ctxbench.sandbox.base import SandboxConfig
+from ctxbench.tracing.otel import PhoenixConfig
 
 ToolName = Literal["run_python", "list_files", "read_file", "retrieve", "ask_clarifying", "final_answer"]
 ALL_TOOLS: tuple[ToolName, ...] = get_args(ToolName)
@@ -22,6 +23,7 @@ ALL_TOOLS: tuple[ToolName, ...] = get_args(ToolName)
 class TelemetryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     traces_dir: Path = Field(Path("traces"), description="One JSONL trace per episode is written here")
+    phoenix: PhoenixConfig = Field(default_factory=PhoenixConfig)
 
 
 class RunConfig(BaseModel):
@@ -48,6 +50,7 @@ class RunConfig(BaseModel):
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     seed: int = 0
+    repeat: int = Field(0, ge=0, description="Which repeat of this cell of a sweep (labels only)")
     out: Path = Field(Path("results"), description="Episode folders (work dir, result.json) go here")
 
 

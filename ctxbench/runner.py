@@ -16,7 +16,7 @@ from ctxbench.llm import make_backend
 from ctxbench.modes import MODES
 from ctxbench.protocols import protocol_for
 from ctxbench.sandbox import make_sandbox
-from ctxbench.tracing.jsonl import TraceWriter
+from ctxbench.tracing.jsonl import TraceSink, TraceWriter
 
 
 def run_id_for(config: RunConfig) -> str:
@@ -37,6 +37,16 @@ def unique_dir(root: Path, name: str) -> tuple[str, Path]:
     raise RuntimeError(f"no free episode folder under {root}")
 
 
+def telemetry_sinks(config: RunConfig, run_id: str) -> list[TraceSink]:
+    if not config.telemetry.phoenix.enabled:
+        return []
+    from ctxbench.tracing.otel import PhoenixSink  # deferred: OpenTelemetry imports take a moment
+
+    common = {"policy_type": config.policy_label, "reasoning_mode": config.reasoning_mode, "task": config.task.name,
+              "seed": config.seed, "repeat": config.repeat, "model": config.model.name, "run_id": run_id}  # fmt: skip
+    return [PhoenixSink(config.telemetry.phoenix, common)]
+
+
 def run_episode(config: RunConfig) -> EpisodeResult:
     mode = MODES.get(config.reasoning_mode)
     policy = policy_from_config(config.policy)
@@ -44,11 +54,11 @@ def run_episode(config: RunConfig) -> EpisodeResult:
     task = make_task(config.task, config.seed)
     run_id, episode_dir = unique_dir(config.out, run_id_for(config))
     prepared = task.prepare(episode_dir / "task")
-    trace = TraceWriter(config.telemetry.traces_dir / f"{run_id}.jsonl")
     meta = {
         "task": config.task.name, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
-        "model": config.model.name, "seed": config.seed, "episode_dir": str(episode_dir),
+        "model": config.model.name, "seed": config.seed, "repeat": config.repeat, "episode_dir": str(episode_dir),
     }  # fmt: skip
+    trace = TraceWriter(config.telemetry.traces_dir / f"{run_id}.jsonl", sinks=telemetry_sinks(config, run_id))
     trace.emit("run_start", run_id=run_id, config=config.model_dump(mode="json"), **meta)
     with ExitStack() as stack:
         stack.callback(trace.close)

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: system packages, the venv, the llama.cpp wheel (built once, cached) and
-# the embedded model (sha256-verified). With --docker, also a Docker engine and the sandbox image.
+# the embedded model (sha256-verified). With --docker, also a Docker engine and the sandbox image;
+# with --phoenix, a local Phoenix server (own venv, started) and headless Chromium for UI checks.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_DOCKER=0
+WITH_PHOENIX=0
 for arg in "$@"; do
   case "$arg" in
     --docker) WITH_DOCKER=1 ;;
-    *) echo "usage: scripts/setup.sh [--docker]" >&2; exit 2 ;;
+    --phoenix) WITH_PHOENIX=1 ;;
+    *) echo "usage: scripts/setup.sh [--docker] [--phoenix]" >&2; exit 2 ;;
   esac
 done
 
@@ -18,6 +21,7 @@ PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 LLAMA_VERSION=$(grep -oP '^llama-cpp-python\[server\]==\K.*' requirements.txt)
 
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 need_apt=()
@@ -25,7 +29,6 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
@@ -51,5 +54,10 @@ if [ "$WITH_DOCKER" -eq 1 ]; then
   log "docker engine and sandbox image"
   bash scripts/docker_engine.sh
   bash scripts/docker_image.sh
+fi
+if [ "$WITH_PHOENIX" -eq 1 ]; then
+  log "Phoenix server and chromium"
+  command -v chromium >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; }
+  bash scripts/phoenix.sh start
 fi
 log "ready"

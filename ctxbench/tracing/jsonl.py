@@ -9,7 +9,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SCHEMA_VERSION = 1
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
@@ -27,14 +27,23 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
+class TraceSink(Protocol):
+    """Something else that follows the trace (e.g. OpenTelemetry spans for Phoenix)."""
+
+    def on_event(self, event: dict[str, Any]) -> None: ...
+
+    def close(self) -> list[str]: ...
+
+
 class TraceWriter:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sinks: list[TraceSink] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # "x": never overwrite an earlier trace. Closed by close().
         self._file = open(path, "x", encoding="utf-8")  # noqa: SIM115
         self._seq = 0
         self._secrets = secret_values()
+        self.sinks = sinks or []
 
     def emit(self, type_: str, **fields: Any) -> None:
         record = {"v": SCHEMA_VERSION, "seq": self._seq, "ts": time.time(), "type": type_, **fields}
@@ -42,10 +51,18 @@ class TraceWriter:
         self._file.write(redact(line, self._secrets) + "\n")
         self._file.flush()
         self._seq += 1
+        for sink in self.sinks:
+            sink.on_event(record)
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        if self._file.closed:
+            return
+        sinks, self.sinks = self.sinks, []
+        for sink in sinks:
+            problems = sink.close()
+            if problems:
+                self.emit("telemetry", sink=type(sink).__name__, problems=problems[:20])
+        self._file.close()
 
 
 def read_trace(path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,208 @@
+"""OpenTelemetry spans with OpenInference attributes, sent to Arize Phoenix.
+
+The JSONL trace stays the source of truth: this sink receives the same events as they are written
+and turns them into spans nested run -> episode -> step -> (CHAIN context build, LLM call, TOOL
+calls), with times taken from the events. At the end the episode's score is attached to its trace
+as a Phoenix annotation. A dead endpoint never breaks a run: export is batched, each export times
+out after 2 s, and every failure here is swallowed (and noted in the JSONL trace).
+"""
+
+import json
+import os
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ctxbench.tracing.jsonl import redact, secret_values
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:6006"
+EXPORT_TIMEOUT_S = "2"
+
+
+class PhoenixConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, description="Send OpenTelemetry spans to Phoenix")
+    endpoint: str | None = Field(
+        None, description="Phoenix base URL; None: $PHOENIX_COLLECTOR_ENDPOINT, else a local Phoenix"
+    )
+    project: str = "ctxbench"
+    annotate_score: bool = Field(True, description="Attach the episode's score to its trace")
+
+
+def phoenix_base_url(config: PhoenixConfig) -> str:
+    url = config.endpoint or os.environ.get("PHOENIX_COLLECTOR_ENDPOINT") or DEFAULT_ENDPOINT
+    return url.rstrip("/").removesuffix("/v1/traces")
+
+
+def ns(seconds: float) -> int:
+    return int(seconds * 1e9)
+
+
+class PhoenixSink:
+    """Receives trace events (type + fields) and emits the corresponding spans."""
+
+    def __init__(self, config: PhoenixConfig, common: dict[str, Any]) -> None:
+        os.environ.setdefault("OTEL_EXPORTER_OTLP_TIMEOUT", EXPORT_TIMEOUT_S)
+        from opentelemetry import trace
+        from phoenix.otel import register
+
+        self.config, self.trace_api = config, trace
+        self.base_url = phoenix_base_url(config)
+        self.provider = register(
+            endpoint=f"{self.base_url}/v1/traces", project_name=config.project, batch=True,
+            set_global_tracer_provider=False, verbose=False, protocol="http/protobuf",
+        )  # fmt: skip
+        self.tracer = self.provider.get_tracer("ctxbench")
+        self.secrets = secret_values()
+        self.common = {f"ctxbench.{k}": v for k, v in common.items() if v is not None}
+        self.common["metadata"] = json.dumps(common, default=str)
+        self.run: Any = None
+        self.episode: Any = None
+        self.step: Any = None
+        self.trace_id: str | None = None
+        self.score: dict[str, Any] | None = None
+        self.errors: list[str] = []
+
+    # --- span helpers ----------------------------------------------------------------------
+
+    def _attrs(self, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
+        attrs: dict[str, Any] = {"openinference.span.kind": kind, **self.common}
+        for key, value in extra.items():
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = redact(value, self.secrets)
+            elif not isinstance(value, (bool, int, float)):
+                value = redact(json.dumps(value, default=str), self.secrets)
+            attrs[key] = value
+        return attrs
+
+    def _span(self, name: str, kind: str, parent: Any, start: float, extra: dict[str, Any]) -> Any:
+        context = self.trace_api.set_span_in_context(parent) if parent is not None else None
+        return self.tracer.start_span(name, context=context, start_time=ns(start), attributes=self._attrs(kind, extra))
+
+    def _closed(self, name: str, kind: str, start: float, end: float, extra: dict[str, Any]) -> None:
+        parent = self.step or self.episode
+        self._span(name, kind, parent, start, extra).end(end_time=ns(max(end, start)))
+
+    def _end_step(self, at: float) -> None:
+        if self.step is not None:
+            self.step.end(end_time=ns(at))
+            self.step = None
+
+    # --- events ----------------------------------------------------------------------------
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        try:
+            handler = getattr(self, f"_on_{event['type']}", None)
+            if handler is not None:
+                handler(event, float(event["ts"]))
+        except Exception as exc:  # telemetry must never break a run
+            self.errors.append(f"{event.get('type')}: {type(exc).__name__}: {exc}")
+
+    def _on_run_start(self, e: dict[str, Any], ts: float) -> None:
+        self.run = self._span("run", "AGENT", None, ts, {"input.value": e.get("run_id")})
+        self.episode = self._span(f"episode {e.get('task')}", "AGENT", self.run, ts,
+                                  {"input.value": json.dumps(e.get("config"), default=str)})  # fmt: skip
+        self.trace_id = format(self.episode.get_span_context().trace_id, "032x")
+
+    def _on_llm_call(self, e: dict[str, Any], ts: float) -> None:
+        reply, context = e["reply"], e.get("context", {})
+        start = ts - float(reply.get("latency_s", 0.0))
+        self._end_step(start)
+        self.step = self._span(f"step {e['step']}", "CHAIN", self.episode, start, {"ctxbench.step": e["step"]})
+        build = {f"ctxbench.context.{k}": v for k, v in context.items()}
+        # The context is built just before the call: 1 µs earlier keeps it first in the UI's order.
+        self._closed("context", "CHAIN", start - 1e-6, start, {**build, "input.value": context.get("policy")})
+        self._closed("llm", "LLM", start, ts, self._llm_attrs(e["messages"], reply))
+
+    def _llm_attrs(self, messages: list[dict[str, Any]], reply: dict[str, Any]) -> dict[str, Any]:
+        usage = reply.get("usage", {})
+        attrs: dict[str, Any] = {
+            "llm.model_name": reply.get("model"), "llm.token_count.prompt": usage.get("prompt_tokens"),
+            "llm.token_count.completion": usage.get("completion_tokens"),
+            "llm.token_count.total": usage.get("total_tokens"),
+            "llm.token_count.prompt_details.cache_read": usage.get("cached_tokens"),
+            "llm.output_messages.0.message.role": "assistant",
+            "llm.output_messages.0.message.content": reply.get("text", ""),
+            "output.value": reply.get("text", ""), "input.value": messages[-1]["content"] if messages else "",
+            "ctxbench.cost_usd": reply.get("cost_usd"),
+        }  # fmt: skip
+        for i, message in enumerate(messages):
+            attrs[f"llm.input_messages.{i}.message.role"] = message.get("role")
+            attrs[f"llm.input_messages.{i}.message.content"] = message.get("content")
+        return attrs
+
+    def _on_summarizer_call(self, e: dict[str, Any], ts: float) -> None:
+        reply = e["reply"]
+        self._closed("summarizer", "LLM", ts - float(reply.get("latency_s", 0.0)), ts,
+                     self._llm_attrs(e["messages"], reply))  # fmt: skip
+
+    def _on_exec(self, e: dict[str, Any], ts: float) -> None:
+        self._closed("run_python", "TOOL", ts - float(e.get("duration_s", 0.0)), ts, {
+            "tool.name": "run_python", "input.value": e.get("code"),
+            "output.value": (e.get("stdout") or "") + (e.get("stderr") or "") + (e.get("error") or ""),
+            "ctxbench.outcome": e.get("outcome"), "ctxbench.duration_s": e.get("duration_s"),
+        })  # fmt: skip
+
+    def _on_final_answer(self, e: dict[str, Any], ts: float) -> None:
+        self._closed("final_answer", "TOOL", ts, ts, {"tool.name": "final_answer", "input.value": e.get("raw"),
+                                                      "output.value": e.get("error") or "accepted"})  # fmt: skip
+
+    def _on_feedback(self, e: dict[str, Any], ts: float) -> None:
+        if self.step is not None:
+            self.step.add_event("feedback", {"kind": e.get("kind", ""), "message": e.get("message", "")}, ns(ts))
+
+    def _on_score(self, e: dict[str, Any], ts: float) -> None:
+        self.score = {k: e[k] for k in ("metric", "value", "target", "passed", "metrics") if k in e}
+
+    def _on_run_end(self, e: dict[str, Any], ts: float) -> None:
+        self._end_step(ts)
+        for span in (self.episode, self.run):
+            if span is None:
+                continue
+            if self.score is not None:
+                span.set_attribute("ctxbench.score", float(self.score["value"]))
+                span.set_attribute("ctxbench.passed", bool(self.score["passed"]))
+            span.set_attribute("ctxbench.stop_reason", str(e.get("stop_reason")))
+            span.set_attribute("output.value", json.dumps({"stop_reason": e.get("stop_reason"), "score": self.score}))
+            span.end(end_time=ns(ts))
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def close(self) -> list[str]:
+        """Flushes spans and annotates the trace with the score; returns what failed (never raises)."""
+        try:
+            flushed = self.provider.force_flush(timeout_millis=2000)
+            if flushed and self.config.annotate_score and self.score is not None and self.trace_id:
+                self._annotate()
+        except Exception as exc:
+            self.errors.append(f"close: {type(exc).__name__}: {exc}")
+        finally:
+            started = time.monotonic()
+            self.provider.shutdown()
+            if time.monotonic() - started > 3:
+                self.errors.append("shutdown took more than 3 s")
+        return self.errors
+
+    def _annotate(self) -> None:
+        import httpx
+        from phoenix.client import Client
+
+        assert self.score is not None and self.trace_id is not None
+        client = Client(base_url=self.base_url)
+        for attempt in range(5):  # the spans may not be ingested yet
+            try:
+                client.traces.add_trace_annotation(
+                    trace_id=self.trace_id, annotation_name="score", annotator_kind="CODE",
+                    score=float(self.score["value"]), label="passed" if self.score["passed"] else "not passed",
+                    explanation=f"{self.score['metric']} (target {self.score['target']})", sync=True,
+                )  # fmt: skip
+                return
+            except Exception as exc:
+                if attempt == 4 or isinstance(exc, httpx.TransportError):  # no server: do not wait
+                    raise
+                self.errors.append(f"annotation attempt {attempt + 1}: {type(exc).__name__}")
+                time.sleep(0.5)

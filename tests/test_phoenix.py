@@ -1,0 +1,145 @@
+"""Tracing against a real local Phoenix server: the span tree, OpenInference attributes, the score
+annotation, no secrets, and the trace page rendered by headless Chromium. A dead endpoint never
+breaks a run."""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ctxbench.runner import run_episode
+from ctxbench.tracing.jsonl import read_trace
+from tests.conftest import needs_bwrap
+from tests.test_episode_scripted import REFERENCE, code, make_config
+
+pytestmark = [pytest.mark.slow, needs_bwrap]
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "http://127.0.0.1:6006"
+SECRET = "sk-phoenix-test-secret-4242"
+COMMON = ("ctxbench.policy_type", "ctxbench.reasoning_mode", "ctxbench.task", "ctxbench.seed", "ctxbench.repeat")
+
+
+@pytest.fixture(scope="module")
+def phoenix() -> str:
+    start = subprocess.run(["bash", str(ROOT / "scripts/phoenix.sh"), "start"], capture_output=True, text=True,
+                           timeout=600)  # fmt: skip
+    assert start.returncode == 0, start.stdout + start.stderr
+    return BASE
+
+
+@pytest.fixture(scope="module")
+def episode(phoenix, tmp_path_factory):
+    project = f"ctxbench-test-{uuid.uuid4().hex[:8]}"
+    tmp_path = tmp_path_factory.mktemp("phoenix")
+    replies = [code(f"print('{SECRET}')"), code(REFERENCE), "FINAL_ANSWER: predictions.csv"]
+    phoenix_config = {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": True, "project": project}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_API_KEY", SECRET)
+        result = run_episode(make_config(tmp_path, replies, telemetry=phoenix_config, repeat=2, seed=5))
+    spans = wait_for_spans(project, expected=11)
+    return result, project, spans
+
+
+def wait_for_spans(project: str, expected: int) -> list[dict]:
+    from phoenix.client import Client
+
+    client = Client(base_url=BASE)
+    for _ in range(40):
+        spans = client.spans.get_spans(project_identifier=project, limit=500)
+        if len(spans) >= expected:
+            return spans
+        time.sleep(0.5)
+    raise AssertionError(f"only {len(spans)} spans arrived")
+
+
+def test_span_tree_and_attributes(episode):
+    result, _, spans = episode
+    by_id = {s["context"]["span_id"]: s for s in spans}
+    named = {s["name"]: s for s in spans}
+    parent = lambda s: by_id.get(s.get("parent_id"), {}).get("name")  # noqa: E731
+    assert named["run"].get("parent_id") is None
+    assert parent(named["episode pbmc_annotation"]) == "run"
+    steps = [s for s in spans if s["name"].startswith("step ")]
+    assert sorted(s["name"] for s in steps) == ["step 1", "step 2", "step 3"]
+    assert all(parent(s) == "episode pbmc_annotation" for s in steps)
+    kinds = {(s["name"], parent(s)): s["span_kind"] for s in spans}
+    assert kinds[("llm", "step 1")] == "LLM" and kinds[("run_python", "step 1")] == "TOOL"
+    assert kinds[("context", "step 1")] == "CHAIN" and kinds[("final_answer", "step 3")] == "TOOL"
+    assert len({s["context"]["trace_id"] for s in spans}) == 1
+    for span in spans:
+        attrs = span["attributes"]
+        assert [attrs[k] for k in COMMON] == ["full_history", "agentic", "pbmc_annotation", 5, 2], span["name"]
+    llm = next(s for s in steps if s["name"] == "step 2")
+    llm = next(s for s in spans if s["name"] == "llm" and s.get("parent_id") == llm["context"]["span_id"])
+    attrs = llm["attributes"]
+    assert attrs["llm.model_name"] == "scripted:qwen2.5-coder-0.5b-instruct-q4_k_m"
+    assert attrs["llm.token_count.prompt"] > 0 and attrs["llm.token_count.completion"] > 0
+    assert attrs["llm.input_messages.0.message.role"] == "system"
+    assert "LogisticRegression" in attrs["llm.output_messages.0.message.content"]
+    tool = next(
+        s for s in spans if s["name"] == "run_python" and "LogisticRegression" in s["attributes"]["input.value"]
+    )
+    assert (
+        tool["attributes"]["ctxbench.outcome"] == "ok" and "wrote 140 predictions" in tool["attributes"]["output.value"]
+    )
+    context = next(s for s in spans if s["name"] == "context")
+    assert context["attributes"]["ctxbench.context.policy"] == "full_history"
+    assert context["attributes"]["ctxbench.context.tokens_after"] > 0
+    episode_span = named["episode pbmc_annotation"]["attributes"]
+    assert episode_span["ctxbench.score"] == result.score.value and episode_span["ctxbench.passed"] is True
+
+
+def test_score_is_an_annotation_on_the_trace(episode):
+    result, project, spans = episode
+    trace_id = spans[0]["context"]["trace_id"]
+    response = httpx.get(f"{BASE}/v1/projects/{project}/trace_annotations", params={"trace_ids": trace_id}, timeout=10)
+    (annotation,) = response.json()["data"]
+    assert annotation["name"] == "score" and annotation["annotator_kind"] == "CODE"
+    assert annotation["result"]["score"] == pytest.approx(result.score.value)
+    assert annotation["result"]["label"] == "passed"
+
+
+def test_secrets_never_reach_spans_or_jsonl(episode):
+    result, _, spans = episode
+    assert SECRET not in json.dumps(spans, default=str)
+    assert SECRET not in result.trace_path.read_text()
+    assert any("[REDACTED]" in json.dumps(s["attributes"]) for s in spans)
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None and not os.environ.get("CI"), reason="chromium not installed (setup.sh --phoenix)"
+)
+def test_trace_page_renders_the_span_names(episode, tmp_path):
+    _, project, spans = episode
+    projects = httpx.get(f"{BASE}/v1/projects", timeout=10).json()["data"]
+    project_id = next(p["id"] for p in projects if p["name"] == project)
+    url = f"{BASE}/projects/{project_id}/traces/{spans[0]['context']['trace_id']}"
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000", "--virtual-time-budget=20000",
+    ]  # fmt: skip
+    shot = tmp_path / "trace.png"
+    subprocess.run(["chromium", *flags, f"--screenshot={shot}", url], capture_output=True, timeout=120)
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+    dom = subprocess.run(["chromium", *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    for name in ("episode pbmc_annotation", "step 1", "run_python", "final_answer"):
+        assert name in dom, name
+
+
+def test_dead_endpoint_never_breaks_a_run(tmp_path):
+    dead = {"enabled": True, "endpoint": "http://127.0.0.1:9"}
+    phoenix_config = {"traces_dir": str(tmp_path / "traces"), "phoenix": dead}
+    started = time.monotonic()
+    result = run_episode(make_config(tmp_path, [code("print(1)")], telemetry=phoenix_config, budget={"max_steps": 1}))
+    elapsed = time.monotonic() - started
+    assert result.stop_reason == "max_steps"
+    events = read_trace(result.trace_path)
+    assert events[-1]["type"] == "telemetry" and "Connection refused" in " ".join(events[-1]["problems"])
+    assert elapsed < 15  # generous: the figure itself is measured by bench, not asserted here
