@@ -112,6 +112,11 @@ class Task(ABC):
 
 
 TASKS: Registry[type[Task]] = Registry("task")
+ANSWER_SECTION = "\nAnswer:"  # task prompts end with how to answer; controller mode replaces that part
+
+
+def without_answer_section(prompt: str) -> str:
+    return prompt.split(ANSWER_SECTION)[0].rstrip() + "\n"
 
 
 def inside_workdir(workdir: Path, name: str, must_exist: bool = True) -> Path:

@@ -1,9 +1,10 @@
 """Token counting with the real tokenizer of the model in use: llama.cpp's (from the GGUF) for local
 models, tiktoken for OpenAI models. Counts are cached per text: events never change."""
 
+import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ctxbench.errors import HarnessError
 from ctxbench.events import Message
@@ -58,15 +59,29 @@ class GGUFTokenCounter(_CachedCounter):
 
     def __init__(self, model_path: Path) -> None:
         super().__init__()
-        from llama_cpp import Llama  # deferred: heavy
-
         if not model_path.is_file():
             raise HarnessError(f"tokenizer model not found: {model_path}; run scripts/fetch_model.py")
         self.name = f"gguf:{model_path.name}"
-        self._vocab = Llama(str(model_path), vocab_only=True, verbose=False)
+        self._vocab = _load_vocab(model_path)
+        self._lock = threading.Lock()
 
     def _count(self, text: str) -> int:
-        return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        with self._lock:
+            return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+_VOCAB_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load_vocab(model_path: Path) -> Any:
+    """One vocabulary per model per process. Loading must not run in two threads at once:
+    llama-cpp-python silences the load by swapping fds 1 and 2, and interleaved swaps would leave
+    the process's stdout pointing at /dev/null."""
+    from llama_cpp import Llama  # deferred: heavy
+
+    with _VOCAB_LOCK:
+        return Llama(str(model_path), vocab_only=True, verbose=False)
 
 
 class TiktokenCounter(_CachedCounter):

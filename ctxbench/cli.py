@@ -10,7 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from context_policies import POLICIES
+from ctxbench.config import describe_validation_error
 from ctxbench.errors import ConfigError, HarnessError
 
 EXIT_USER_ERROR = 2
@@ -33,6 +36,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--out", type=Path, help="folder for episode results")
     parser.add_argument("--list-tasks", action="store_true", help="print the tasks with their metric and target")
+    parser.add_argument("--sweep", type=Path, help="run the grid a sweep file describes (see sweeps/)")
+    parser.add_argument("--resume", action="store_true", help="with --sweep: skip finished episodes, redo partial ones")
+    parser.add_argument("--workers", type=int, help="with --sweep: episodes run in parallel")
+    parser.add_argument("--summarize", type=Path, metavar="EXPERIMENT_DIR", help="tables and plots of a sweep")
     return parser
 
 
@@ -96,6 +103,8 @@ def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
     args = build_parser(prog).parse_args(argv)
     if args.list_tasks:
         return list_tasks()
+    if args.sweep or args.summarize:
+        return sweep_main(args)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         from dotenv import load_dotenv
@@ -114,6 +123,50 @@ def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
         return 130
     print_result(result)
     return 0
+
+
+def sweep_main(args: argparse.Namespace) -> int:
+    try:
+        from dotenv import load_dotenv
+
+        from ctxbench.sweep import SweepConfig, run_sweep
+
+        load_dotenv()
+        experiment = args.summarize
+        if args.sweep:
+            raw = json.loads(args.sweep.read_text()) if args.sweep.is_file() else None
+            if raw is None:
+                raise ConfigError(f"sweep file not found: {args.sweep}")
+            if args.workers:
+                raw["workers"] = args.workers
+            try:
+                sweep = SweepConfig.model_validate(raw)
+            except ValidationError as exc:
+                raise ConfigError(f"{args.sweep}: {describe_validation_error(exc, raw)}") from None
+            experiment = run_sweep(sweep, resume=args.resume)
+        summarize_experiment(experiment)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: run again with --resume to finish", file=sys.stderr)
+        return 130
+    return 0
+
+
+def summarize_experiment(experiment: Path) -> None:
+    from ctxbench.plots import plot_all
+    from ctxbench.results import load_rows, print_table, summarize, write_tables
+
+    rows = load_rows(experiment)
+    if not rows:
+        raise HarnessError(f"no finished episodes under {experiment}")
+    table = summarize(rows)
+    print_table(table)
+    csv_path, md_path = write_tables(table, experiment)
+    figures = plot_all(rows, Path("figs"), experiment.name)
+    print(f"tables: {csv_path}, {md_path}")
+    print("figures: " + ", ".join(map(str, figures)))
 
 
 def list_tasks() -> int:

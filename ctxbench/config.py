@@ -49,6 +49,8 @@ class RunConfig(BaseModel):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    prompt_prefix: str = Field("", description="Text put before the task prompt (prompt variants in sweeps)")
+    prompt_name: str = Field("", description="The prompt variant's name (labels only)")
     seed: int = 0
     repeat: int = Field(0, ge=0, description="Which repeat of this cell of a sweep (labels only)")
     out: Path = Field(Path("results"), description="Episode folders (work dir, result.json) go here")

@@ -116,8 +116,10 @@ class Episode:
     # --- what modes call -------------------------------------------------------------------
 
     def add(self, kind: EventKind, content: str, **meta: Any) -> Event:
+        """Appends to the history; the trace gets the event too, so a policy can be replayed on it."""
         event = Event(kind, content, self.totals.steps, meta)
         self.history.append(event)
+        self.trace.emit("event", kind=kind, content=content, step=event.step, meta=meta)
         return event
 
     def check_budget(self) -> None:

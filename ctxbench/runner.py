@@ -47,18 +47,28 @@ def telemetry_sinks(config: RunConfig, run_id: str) -> list[TraceSink]:
     return [PhoenixSink(config.telemetry.phoenix, common)]
 
 
-def run_episode(config: RunConfig) -> EpisodeResult:
+def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: Path | None = None) -> EpisodeResult:
+    """Runs one episode. By default it gets a fresh folder under config.out and a trace under
+    traces_dir; a sweep passes both (its layout). result.json is written last, atomically."""
     mode = MODES.get(config.reasoning_mode)
     policy = policy_from_config(config.policy)
     counter = counter_for(config.model)
     task = make_task(config.task, config.seed)
-    run_id, episode_dir = unique_dir(config.out, run_id_for(config))
+    if episode_dir is None:
+        run_id, episode_dir = unique_dir(config.out, run_id_for(config))
+    else:
+        run_id = episode_dir.as_posix().replace("/", "_")
+        episode_dir.mkdir(parents=True, exist_ok=False)
     prepared = task.prepare(episode_dir / "task")
+    if config.prompt_prefix:
+        prepared.prompt = f"{config.prompt_prefix.rstrip()}\n\n{prepared.prompt}"
     meta = {
         "task": config.task.name, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
-        "model": config.model.name, "seed": config.seed, "repeat": config.repeat, "episode_dir": str(episode_dir),
+        "model": config.model.name, "seed": config.seed, "repeat": config.repeat, "prompt": config.prompt_name,
+        "episode_dir": str(episode_dir),
     }  # fmt: skip
-    trace = TraceWriter(config.telemetry.traces_dir / f"{run_id}.jsonl", sinks=telemetry_sinks(config, run_id))
+    trace_path = trace_path or config.telemetry.traces_dir / f"{run_id}.jsonl"
+    trace = TraceWriter(trace_path, sinks=telemetry_sinks(config, run_id))
     trace.emit("run_start", run_id=run_id, config=config.model_dump(mode="json"), **meta)
     with ExitStack() as stack:
         stack.callback(trace.close)
@@ -79,5 +89,7 @@ def run_episode(config: RunConfig) -> EpisodeResult:
         )  # fmt: skip
         context.summarize = episode.summarize
         result = episode.run(mode)
-    (episode_dir / "result.json").write_text(json.dumps(result.to_record(), indent=2))
+    partial = episode_dir / "result.json.partial"
+    partial.write_text(json.dumps(result.to_record(), indent=2))
+    partial.replace(episode_dir / "result.json")  # its presence means: this episode finished
     return result

@@ -164,3 +164,10 @@ def test_controller_on_humaneval_scores_docstring_examples_and_grades_with_hidde
     assert result.stop_reason == "target_reached" and result.score.value == 1.0
     rates = [p["metrics"]["doctest_pass_rate"] for p in read_trace(result.trace_path) if p["type"] == "proposal"]
     assert rates == [0.0, 1.0]
+
+
+def test_controller_prompt_replaces_the_answer_section_with_the_proposal_format(tmp_path):
+    result = run_episode(make_config(tmp_path, ["no code"], reasoning_mode="controller", budget={"max_steps": 1}))
+    task_message = observations(result)[1]
+    assert "FINAL_ANSWER" not in task_message and "predictions.csv" not in task_message
+    assert "def predict(train, test):" in task_message and "/data/pbmc68k_heldout.h5ad" in task_message

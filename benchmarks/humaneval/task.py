@@ -30,9 +30,11 @@ Task: complete this Python function ({task_id}).
 ```python
 {prompt}```
 
-You can run and test code first (the stub is in /data/problem.py). To submit, reply with
-FINAL_ANSWER: alone on a line, followed by one ```python block holding the complete function
-(imports, signature and body). Or write it to /work/solution.py and reply FINAL_ANSWER: solution.py
+You can run and test code first (the stub is in /data/problem.py).
+
+Answer: reply with FINAL_ANSWER: alone on a line, followed by one ```python block holding the
+complete function (imports, signature and body). Or write it to /work/solution.py and reply
+FINAL_ANSWER: solution.py
 """
 
 

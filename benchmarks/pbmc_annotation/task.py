@@ -67,12 +67,16 @@ FINAL_ANSWER: {answer_file}
 
 
 CONTROLLER_INSTRUCTIONS = """\
-Controller mode: each reply is one proposal, a ```python block defining
+Controller mode: each reply is one proposal, a ```python block defining a function `predict`.
+`train` is an AnnData of labeled cells (train.obs["{label}"] is the type), `test` an AnnData of
+cells to label (no {label} column); it returns one label per test cell, in test.obs_names order.
+A weak first proposal looks like this:
 
-    def predict(train, test):
-        # train: AnnData of labeled cells (train.obs["{label}"] is the type)
-        # test: AnnData of cells to label (no {label} column)
-        return labels  # one label per test cell, in test.obs_names order
+```python
+def predict(train, test):
+    # the most common label for every cell
+    return [train.obs["{label}"].astype(str).mode()[0]] * test.n_obs
+```
 
 The harness scores it by 3-fold cross-validation on the labeled cells (cv_accuracy), then uses it to
 label the held-out cells. You will see the score of every proposal; improve on the best one.

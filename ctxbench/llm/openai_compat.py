@@ -24,7 +24,9 @@ class OpenAICompatLLM:
     def __init__(self, config: ModelConfig, *, base_url: str | None = None, api_key: str | None = None) -> None:
         self.config = config
         self.model = config.name
-        key = api_key or os.environ.get(config.api_key_env)
+        url = base_url or config.base_url or ""
+        local = any(host in url for host in ("127.0.0.1", "localhost"))
+        key = api_key or os.environ.get(config.api_key_env) or ("local" if local else None)
         if not key:
             raise HarnessError(
                 f"no API key: set {config.api_key_env} in the environment or .env "

@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from benchmarks.base import AnswerError, ControllerSpec
+from benchmarks.base import AnswerError, ControllerSpec, without_answer_section
 from ctxbench.episode import MODES, Episode, TargetReached
 from ctxbench.errors import HarnessError
 from ctxbench.protocols.text import CODE_BLOCK
@@ -34,7 +34,7 @@ def run_controller(episode: Episode) -> None:
     if spec is None:
         raise HarnessError(f"task {episode.task.config.name!r} has no controller mode; use --reasoning-mode agentic")
     episode.add("system", SYSTEM_PROMPT)
-    episode.add("task", f"{episode.prepared.prompt}\n{spec.instructions}")
+    episode.add("task", f"{without_answer_section(episode.prepared.prompt)}\n{spec.instructions}")
     scores: list[str] = []
     best: Best | None = None
     while True:

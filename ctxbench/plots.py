@@ -1,0 +1,92 @@
+"""The experiment's figures (matplotlib, from traces only): score by iteration per policy (mean with
+a 95 % bootstrap band), score against prompt tokens (with the Pareto front), and the context
+tokens sent per step per policy."""
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ctxbench.results import score_by_iteration
+from ctxbench.stats import bootstrap_ci
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _label(row: dict[str, Any]) -> str:
+    return f"{row['policy']} / {row['mode']}"
+
+
+def _padded(curves: list[list[float]]) -> np.ndarray:
+    """Curves of different lengths, each held at its last value (an episode that stopped keeps its score)."""
+    length = max(len(c) for c in curves)
+    return np.array([c + [c[-1] if c else 0.0] * (length - len(c)) for c in curves])
+
+
+def _band(ax: Any, curves: list[list[float]], label: str) -> None:
+    data = _padded(curves)
+    stats = np.array([bootstrap_ci(list(data[:, i])) for i in range(data.shape[1])])
+    x = np.arange(1, data.shape[1] + 1)
+    ax.plot(x, stats[:, 0], marker="o", label=label)
+    ax.fill_between(x, stats[:, 1], stats[:, 2], alpha=0.2)
+
+
+def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
+    plt = _pyplot()
+    figs.mkdir(parents=True, exist_ok=True)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[_label(row)].append(row)
+    paths = []
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, members in sorted(groups.items()):
+        _band(ax, [score_by_iteration(m["trace"]) or [0.0] for m in members], label)
+    ax.set(xlabel="iteration (model call)", ylabel="score (best so far)", title=f"{name}: score by iteration")
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, figs / f"{name}_iteration_score.png"))
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    points = []
+    for label, members in sorted(groups.items()):
+        x, y = np.mean([m["prompt_tokens"] for m in members]), np.mean([m["score"] for m in members])
+        ax.scatter([m["prompt_tokens"] for m in members], [m["score"] for m in members], alpha=0.3)
+        ax.scatter([x], [y], marker="D", s=60, label=label)
+        points.append((x, y))
+    front = pareto_front(points)
+    ax.plot([p[0] for p in front], [p[1] for p in front], "k--", linewidth=1, label="Pareto front")
+    ax.set(xlabel="prompt tokens per episode", ylabel="score", title=f"{name}: score vs prompt tokens")
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, figs / f"{name}_score_vs_tokens.png"))
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, members in sorted(groups.items()):
+        _band(ax, [[float(t) for t in m["trace"].context_tokens_per_step()] or [0.0] for m in members], label)
+    ax.set(xlabel="step", ylabel="context tokens sent", title=f"{name}: context tokens per step")
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, figs / f"{name}_context_tokens.png"))
+    return paths
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points no other point beats on both fewer tokens and a higher score, by tokens."""
+    front: list[tuple[float, float]] = []
+    for x, y in sorted(points, key=lambda p: (p[0], -p[1])):
+        if not front or y > front[-1][1]:
+            front.append((x, y))
+    return front
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+    return path

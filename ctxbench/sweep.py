@@ -1,0 +1,192 @@
+"""Sweeps: the grid tasks x policies x modes x models x prompts x repeats, run in parallel, one
+folder per episode, resumable. `results/<experiment>/<task>/<policy>__<mode>__<model>[__<prompt>]/<repeat>/`
+holds trace.jsonl, messages.json (the last context sent), the work dir and result.json; an
+episode counts as done only when its result.json exists (written last, atomically)."""
+
+import copy
+import itertools
+import json
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ctxbench.config import RunConfig, read_config_file, validate_config
+from ctxbench.errors import ConfigError, HarnessError
+from ctxbench.llm.base import ModelConfig
+from ctxbench.llm.llama_server import LlamaServer
+from ctxbench.paths import default_model_path
+
+
+class PromptVariant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    text: str | None = None
+    file: Path | None = None
+    folder: Path | None = Field(None, description="Every file in it is one variant, named by its stem")
+
+    @model_validator(mode="after")
+    def one_source(self) -> "PromptVariant":
+        if sum(x is not None for x in (self.text, self.file, self.folder)) != 1:
+            raise ValueError("give exactly one of text, file or folder")
+        return self
+
+    def expand(self) -> list[tuple[str, str]]:
+        if self.text is not None:
+            return [(self.name or "prompt", self.text)]
+        if self.file is not None:
+            return [(self.name or self.file.stem, read_text(self.file))]
+        assert self.folder is not None
+        files = sorted(p for p in self.folder.iterdir() if p.is_file()) if self.folder.is_dir() else []
+        if not files:
+            raise ConfigError(f"prompt folder {self.folder} has no files")
+        return [(p.stem, read_text(p)) for p in files]
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"prompt file {path}: {exc}") from None
+
+
+class SweepConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    experiment: str = Field(pattern=r"^[\w.-]+$")
+    base_config: Path = Field(Path("config.json"), description="The run config every episode starts from")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="Merged into the base config")
+    tasks: list[str | dict[str, Any]] = Field(
+        default_factory=lambda: list[str | dict[str, Any]](["pbmc_annotation"]), min_length=1
+    )
+    policies: list[str] = Field(default_factory=lambda: ["full_history"], min_length=1)
+    modes: list[str] = Field(default_factory=lambda: ["agentic"], min_length=1)
+    models: list[str | dict[str, Any]] = Field(default_factory=list, description="Empty: the base model")
+    prompts: list[PromptVariant] = Field(default_factory=list, description="Empty: the task's own prompt")
+    repeats: int = Field(1, ge=1)
+    workers: int = Field(1, ge=1)
+    results_dir: Path = Path("results")
+
+
+@dataclass
+class Job:
+    config: RunConfig
+    folder: Path
+    cell: dict[str, Any]  # task, policy, mode, model, prompt, repeat
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", text).strip("-") or "x"
+
+
+def expand(sweep: SweepConfig) -> list[Job]:
+    """Every episode of the grid, validated before anything runs."""
+    base = merge(read_config_file(sweep.base_config), sweep.overrides)
+    presets = base.get("policy_presets") or {}
+    prompts: list[tuple[str | None, str]] = [v for p in sweep.prompts for v in p.expand()] or [(None, "")]
+    models = sweep.models or [base.get("model", {})]
+    jobs = []
+    for task, policy, mode, model, (prompt_name, prompt), repeat in itertools.product(
+        sweep.tasks, sweep.policies, sweep.modes, models, prompts, range(sweep.repeats)
+    ):
+        raw = copy.deepcopy(base)
+        raw["task"] = {"name": task} if isinstance(task, str) else task
+        raw["policy"], raw["policy_preset"] = (
+            (presets[policy], policy) if policy in presets else ({"type": policy}, None)
+        )
+        raw["reasoning_mode"] = mode
+        raw["model"] = merge(base.get("model", {}), {"name": model} if isinstance(model, str) else model)
+        raw["prompt_prefix"], raw["prompt_name"] = prompt, prompt_name or ""
+        raw["seed"] = int(base.get("seed", 0)) + repeat
+        raw["repeat"] = repeat
+        config = validate_config(raw, f"sweep {sweep.experiment}")
+        cell_name = "__".join([config.policy_label, mode, config.model.name, *([prompt_name] if prompt_name else [])])
+        folder = sweep.results_dir / sweep.experiment / slug(config.task.name) / slug(cell_name) / str(repeat)
+        cell = {"task": config.task.name, "policy": config.policy_label, "mode": mode, "model": config.model.name,
+                "prompt": prompt_name or "", "repeat": repeat, "seed": config.seed}  # fmt: skip
+        jobs.append(Job(config, folder, cell))
+    return jobs
+
+
+def shared_local_servers(jobs: list[Job], stack: ExitStack, log_dir: Path) -> None:
+    """One llama.cpp server per local model for the whole sweep; episodes reach it over HTTP."""
+    servers: dict[Path, LlamaServer] = {}
+    for job in jobs:
+        model = job.config.model
+        if model.backend != "llama_cpp":
+            continue
+        path = Path(model.model_path or default_model_path())
+        if path not in servers:
+            servers[path] = stack.enter_context(LlamaServer(model, log_dir / f"llama_server_{len(servers)}.log"))
+        update = {"backend": "openai", "base_url": servers[path].base_url, "tokenizer": f"gguf:{path}"}
+        job.config.model = ModelConfig.model_validate({**model.model_dump(), **update})
+
+
+def is_done(folder: Path) -> bool:
+    return (folder / "result.json").is_file()
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    from ctxbench.runner import run_episode
+    from ctxbench.tracing.reader import load_episode
+
+    if job.folder.exists():  # a partial episode from a killed run: redo it from scratch
+        shutil.rmtree(job.folder)
+    result = run_episode(job.config, episode_dir=job.folder, trace_path=job.folder / "trace.jsonl")
+    calls = load_episode(job.folder / "trace.jsonl").llm_calls
+    (job.folder / "messages.json").write_text(json.dumps(calls[-1]["messages"] if calls else [], indent=1))
+    return {**job.cell, "score": result.score.value, "stop": result.stop_reason}
+
+
+def run_sweep(sweep: SweepConfig, resume: bool) -> Path:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    jobs = expand(sweep)
+    root = sweep.results_dir / sweep.experiment
+    finished = [j for j in jobs if is_done(j.folder)]
+    if finished and not resume:
+        raise ConfigError(
+            f"{root} already has {len(finished)} finished episodes: pass --resume or rename the experiment"
+        )
+    todo = [j for j in jobs if not is_done(j.folder)]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "sweep.json").write_text(sweep.model_dump_json(indent=2))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("eta"), TimeRemainingColumn())  # fmt: skip
+    with ExitStack() as stack, Progress(*columns, redirect_stdout=False, redirect_stderr=False) as progress:
+        shared_local_servers(todo, stack, root)
+        bar = progress.add_task(sweep.experiment, total=len(jobs), completed=len(jobs) - len(todo))
+        with ThreadPoolExecutor(max_workers=sweep.workers) as pool:
+            futures = {pool.submit(run_job, job): job for job in todo}
+            try:
+                for future in as_completed(futures):
+                    try:
+                        row = future.result()
+                        progress.console.print(f"{row['task']} {row['policy']} {row['mode']} #{row['repeat']}: "
+                                               f"{row['score']:.3f} ({row['stop']})")  # fmt: skip
+                    except HarnessError as exc:
+                        progress.console.print(f"[red]episode failed[/red] {futures[future].folder}: {exc}")
+                    progress.advance(bar)
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    return root

@@ -1,0 +1,104 @@
+"""Sweeps with the scripted model: the grid, the layout, the table and plots, and a sweep killed
+midway that resumes with nothing lost or duplicated."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ctxbench.stats import bootstrap_ci
+from tests.conftest import needs_bwrap
+
+pytestmark = needs_bwrap
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = (ROOT / "benchmarks/pbmc_annotation/reference.py").read_text()
+PREDICT = "from sklearn.linear_model import LogisticRegression\ndef predict(train, test):\n" \
+          "    m = LogisticRegression(max_iter=2000).fit(train.X, train.obs['bulk_labels'].astype(str))\n" \
+          "    return m.predict(test.X)\n"  # fmt: skip
+
+
+def sweep_files(tmp_path: Path, delay: float = 0.0, workers: int = 2) -> Path:
+    """Every episode: one code block (reference + a predict function), then FINAL_ANSWER."""
+    reply = f"```python\nimport time\ntime.sleep({delay})\n{REFERENCE}\n{PREDICT}```\nFINAL_ANSWER: predictions.csv"
+    base = {"model": {"backend": "scripted", "scripted_replies": [reply, reply]}, "budget": {"max_steps": 2},
+            "policy_presets": {"short": {"type": "sliding_window", "turns": 1}},
+            "telemetry": {"traces_dir": str(tmp_path / "traces")}}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    sweep = {"experiment": "exp", "base_config": str(tmp_path / "base.json"), "policies": ["full_history", "short"],
+             "modes": ["agentic", "controller"], "repeats": 2, "workers": workers,
+             "results_dir": str(tmp_path / "results")}  # fmt: skip
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    return tmp_path / "sweep.json"
+
+
+def run_bench(*args: str, cwd: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "run_bench.py"), *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # fmt: skip
+
+
+def test_sweep_runs_the_grid_and_writes_table_and_plots(tmp_path):
+    process = run_bench("--sweep", str(sweep_files(tmp_path)), cwd=tmp_path)
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    experiment = tmp_path / "results/exp"
+    episodes = sorted(experiment.glob("*/*/*/result.json"))
+    assert len(episodes) == 8
+    for result in episodes:
+        folder = result.parent
+        assert {"trace.jsonl", "messages.json", "work", "result.json"} <= {p.name for p in folder.iterdir()}
+    cells = sorted(p.name for p in (experiment / "pbmc_annotation").iterdir())
+    model = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    assert cells == sorted(f"{p}__{m}__{model}" for p in ("full_history", "short") for m in ("agentic", "controller"))
+    rows = list(csv.DictReader((experiment / "summary.csv").read_text().splitlines()))
+    assert len(rows) == 4 and all(r["n"] == "2" and float(r["score"]) > 0.8 for r in rows)
+    short = [r for r in rows if r["policy"] == "short"]
+    assert all(r["delta_vs_full_history"] not in ("", None) for r in short)
+    assert (experiment / "summary.md").read_text().startswith("| task | policy | mode")
+    for figure in ("exp_iteration_score.png", "exp_score_vs_tokens.png", "exp_context_tokens.png"):
+        assert (tmp_path / "figs" / figure).read_bytes()[:4] == b"\x89PNG"
+    assert "results (score: mean" in out
+
+
+def test_a_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
+    sweep = sweep_files(tmp_path, delay=1.5, workers=1)
+    experiment = tmp_path / "results/exp"
+    process = run_bench("--sweep", str(sweep), cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list(experiment.glob("*/*/*/result.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # no cleanup of any kind
+    process.wait()
+    before = {p: p.stat().st_mtime_ns for p in experiment.glob("*/*/*/result.json")}
+    assert 3 <= len(before) < 8
+    again = run_bench("--sweep", str(sweep), cwd=tmp_path)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 2 and "--resume" in err  # never silently reruns finished work
+    resumed = run_bench("--sweep", str(sweep), "--resume", cwd=tmp_path)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    after = list(experiment.glob("*/*/*/result.json"))
+    assert len(after) == 8
+    assert all(p.stat().st_mtime_ns == mtime for p, mtime in before.items())  # finished ones not rerun
+    for result in after:
+        assert len(list(result.parent.glob("*.jsonl"))) == 1
+        assert not list(result.parent.glob("*.partial"))
+
+
+def test_bad_sweep_file_is_one_clear_line(tmp_path):
+    (tmp_path / "bad.json").write_text(
+        json.dumps({"experiment": "x", "policies": ["nope"], "base_config": "nope.json"})
+    )
+    process = run_bench("--sweep", str(tmp_path / "bad.json"), cwd=tmp_path)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2 and "config file not found: nope.json" in err and "Traceback" not in err
+
+
+def test_bootstrap_ci():
+    mean, low, high = bootstrap_ci([0.0, 1.0] * 20)
+    assert mean == 0.5 and 0.3 < low < 0.5 < high < 0.7
+    assert bootstrap_ci([0.7]) == (0.7, 0.7, 0.7)
+    assert bootstrap_ci([1.0, 2.0, 3.0]) == bootstrap_ci([1.0, 2.0, 3.0])  # seeded
