@@ -35,6 +35,8 @@ class ModelConfig(BaseModel):
     scripted_replies: list[str | dict[str, Any]] = Field(
         default_factory=list, description='Text, or {"text": ..., "tool_calls": [{"name", "arguments"}]}'
     )
+    cache: bool = Field(False, description="Serve identical requests from the response cache")
+    cache_dir: Path | None = Field(None, description="None: ~/.cache/ctxbench/llm_responses")
     tokenizer: str = Field(
         "auto",
         description="For context budgets: auto (the GGUF for local/compatible servers and the scripted "
@@ -72,6 +74,7 @@ class LLMReply:
     cost_usd: float
     model: str
     tool_calls: list[ToolCall] = field(default_factory=list)
+    from_cache: bool = False
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)

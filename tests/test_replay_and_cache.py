@@ -1,0 +1,54 @@
+"""Replay of a recorded episode under other policies (no LLM call), and the LLM response cache."""
+
+import pytest
+
+from context_policies.full_history import FullHistoryConfig
+from context_policies.observation_masking import ObservationMaskingConfig
+from context_policies.summarization import SummarizationConfig
+from ctxbench.errors import HarnessError
+from ctxbench.replay import replay, totals
+from ctxbench.runner import run_episode
+from ctxbench.tracing.reader import load_episode
+from tests.conftest import needs_bwrap
+from tests.policy_helpers import counter
+from tests.test_episode_scripted import code, make_config
+
+pytestmark = needs_bwrap
+REPLIES = [code("print('x' * 400)"), code("print('y' * 400)"), code("print('z' * 400)"), code("print(1)")]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("replay")
+    return run_episode(make_config(tmp_path, REPLIES, budget={"max_steps": 4})).trace_path
+
+
+def test_replay_under_the_same_policy_reproduces_the_recorded_tokens(recorded):
+    rows = replay(recorded, FullHistoryConfig(), counter())
+    assert [r["replayed_tokens"] for r in rows] == [r["original_tokens"] for r in rows]
+    assert len(rows) == 4
+
+
+def test_replay_under_masking_sends_fewer_tokens(recorded):
+    rows = replay(recorded, ObservationMaskingConfig(keep_last=1), counter())
+    original, replayed = totals(rows)
+    assert replayed < original
+    assert rows[0]["replayed_tokens"] == rows[0]["original_tokens"]  # nothing to mask yet
+    assert all(r["replayed_tokens"] <= r["original_tokens"] for r in rows)
+
+
+def test_replay_refuses_what_needs_an_llm(recorded):
+    with pytest.raises(HarnessError, match="needs an LLM summarizer"):
+        replay(recorded, SummarizationConfig(trigger_tokens=1), counter())
+
+
+def test_response_cache_serves_a_repeated_episode_without_model_calls(tmp_path):
+    model = {"backend": "scripted", "scripted_replies": REPLIES[:2], "cache": True, "cache_dir": str(tmp_path / "c")}
+    first = run_episode(make_config(tmp_path / "a", [], model=model, budget={"max_steps": 2}))
+    empty = {**model, "scripted_replies": []}  # any real call would fail: it has no replies left
+    second = run_episode(make_config(tmp_path / "b", [], model=empty, budget={"max_steps": 2}))
+    assert second.stop_reason == first.stop_reason == "max_steps"
+    calls = [load_episode(r.trace_path).llm_calls for r in (first, second)]
+    assert [c["reply"]["from_cache"] for c in calls[0]] == [False, False]
+    assert [c["reply"]["from_cache"] for c in calls[1]] == [True, True]
+    assert [c["reply"]["text"] for c in calls[1]] == [c["reply"]["text"] for c in calls[0]]
