@@ -46,3 +46,11 @@ def read_answer_csv(workdir: Path, text: str, columns: list[str]) -> pd.DataFram
     if missing:
         raise AnswerError(f"{path.name} needs columns {','.join(columns)}; found {list(frame.columns)}")
     return frame.dropna(subset=[columns[0]])
+
+
+def numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The column as floats; any value that is not a number is an answer error."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().any():
+        raise AnswerError(f"every {column} must be a number (class labels as integers)")
+    return values.astype(float)

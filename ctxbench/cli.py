@@ -43,6 +43,29 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
+def select_policy(raw: dict[str, Any], policy_type: str | None, params: list[str]) -> None:
+    """--policy-type (a type or a preset of raw's policy_presets) and --policy-param KEY=VALUE, in place."""
+    if not isinstance(raw.get("policy"), dict):
+        raw["policy"] = {}
+    if policy_type:
+        presets = raw.get("policy_presets") or {}
+        if policy_type in presets:
+            raw["policy"], raw["policy_preset"] = dict(presets[policy_type]), policy_type
+        elif policy_type in POLICIES:
+            if raw["policy"].get("type") != policy_type:
+                raw["policy"] = {"type": policy_type}
+        else:
+            raise ConfigError(
+                f"--policy-type {policy_type!r} is neither a policy type ({', '.join(POLICIES.names())}) "
+                f"nor a preset ({', '.join(presets) or 'none defined'})"
+            )
+    for assignment in params:
+        key, sep, value = assignment.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--policy-param expects KEY=VALUE, got {assignment!r}")
+        raw["policy"] = {**raw["policy"], key: _json_or_text(value)}
+
+
 def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """Flags override the file. Applied to the raw dict so validation errors name the same fields."""
     raw = dict(raw)
@@ -54,23 +77,7 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
 
     if args.task and section("task").get("name") != args.task:
         raw["task"] = {"name": args.task}
-    if args.policy_type:
-        presets = raw.get("policy_presets") or {}
-        if args.policy_type in presets:
-            raw["policy"], raw["policy_preset"] = dict(presets[args.policy_type]), args.policy_type
-        elif args.policy_type in POLICIES:
-            if section("policy").get("type") != args.policy_type:
-                raw["policy"] = {"type": args.policy_type}
-        else:
-            raise ConfigError(
-                f"--policy-type {args.policy_type!r} is neither a policy type ({', '.join(POLICIES.names())}) "
-                f"nor a preset ({', '.join(presets) or 'none defined'})"
-            )
-    for assignment in args.policy_param:
-        key, sep, value = assignment.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--policy-param expects KEY=VALUE, got {assignment!r}")
-        section("policy")[key] = _json_or_text(value)
+    select_policy(raw, args.policy_type, args.policy_param)
     if args.reasoning_mode:
         raw["reasoning_mode"] = args.reasoning_mode
     if args.model:

@@ -10,7 +10,6 @@ and are refused here.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from context_policies import AnyPolicyConfig
 from context_policies.tokens import counter_for
+from ctxbench.cli import select_policy
 from ctxbench.config import describe_validation_error, read_config_file
 from ctxbench.errors import ConfigError, HarnessError
 from ctxbench.llm.base import ModelConfig
@@ -28,17 +28,9 @@ from ctxbench.tracing.reader import load_episode
 
 
 def policy_dict(args: argparse.Namespace) -> dict:
-    presets = read_config_file(args.config).get("policy_presets", {}) if args.config.is_file() else {}
-    policy = dict(presets.get(args.policy_type) or {"type": args.policy_type})
-    for assignment in args.policy_param:
-        key, sep, value = assignment.partition("=")
-        if not sep:
-            raise ConfigError(f"--policy-param expects KEY=VALUE, got {assignment!r}")
-        try:
-            policy[key] = json.loads(value)
-        except json.JSONDecodeError:
-            policy[key] = value
-    return policy
+    raw = read_config_file(args.config) if args.config.is_file() else {}
+    select_policy(raw, args.policy_type, args.policy_param)
+    return dict(raw["policy"])
 
 
 def main() -> int:

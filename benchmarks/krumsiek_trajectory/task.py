@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import read_answer_csv, scanpy_dataset
+from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
+from benchmarks.common import numeric_column, read_answer_csv, scanpy_dataset
 
 DATA_FILE = "krumsiek11_shuffled.h5ad"
 STEPS_PER_SIMULATION = 160
@@ -86,10 +86,8 @@ class KrumsiekTrajectory(Task):
 
     def parse_answer(self, text: str, workdir: Path) -> PseudotimeAnswer:
         frame = read_answer_csv(workdir, text, ["cell_id", "pseudotime"])
-        values = pd.to_numeric(frame["pseudotime"], errors="coerce")
-        if values.isna().any():
-            raise AnswerError("pseudotime must be a number for every row")
-        return PseudotimeAnswer(pseudotime=dict(zip(frame["cell_id"], values.astype(float), strict=True)))
+        values = numeric_column(frame, "pseudotime")
+        return PseudotimeAnswer(pseudotime=dict(zip(frame["cell_id"], values, strict=True)))
 
     def grade(self, answer: BaseModel | None) -> Score:
         from scipy.stats import spearmanr

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, AnswerError, ControllerSpec, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import read_answer_csv
+from benchmarks.base import TASKS, ControllerSpec, PreparedTask, Score, Task, TaskConfig
+from benchmarks.common import numeric_column, read_answer_csv
 
 DATASETS: dict[str, dict[str, Any]] = {
     "ml_toy": {"kind": "classification", "starter_features": None},
@@ -199,10 +199,8 @@ class MLTabular(Task):
 
     def parse_answer(self, text: str, workdir: Path) -> Predictions:
         frame = read_answer_csv(workdir, text, ["id", "prediction"])
-        values = pd.to_numeric(frame["prediction"], errors="coerce")
-        if values.isna().any():
-            raise AnswerError("every prediction must be a number (class labels are integers)")
-        return Predictions(predictions=dict(zip(frame["id"], values.astype(float), strict=True)))
+        values = numeric_column(frame, "prediction")
+        return Predictions(predictions=dict(zip(frame["id"], values, strict=True)))
 
     def grade(self, answer: BaseModel | None) -> Score:
         predictions = answer.predictions if isinstance(answer, Predictions) else {}
