@@ -170,10 +170,13 @@ class Episode:
         self.trace.emit("exec", step=self.totals.steps, code=code, **result.to_record())
         return result
 
-    def feedback(self, kind: str, message: str, tool_call_id: str | None = None) -> None:
-        """A malformed reply: counted by kind, traced, and told to the model."""
+    def count_malformed(self, kind: str) -> None:
         self.totals.format_errors += 1
         self.totals.malformed[kind] = self.totals.malformed.get(kind, 0) + 1
+
+    def feedback(self, kind: str, message: str, tool_call_id: str | None = None) -> None:
+        """A malformed reply: counted by kind, traced, and told to the model."""
+        self.count_malformed(kind)
         self.trace.emit("feedback", step=self.totals.steps, kind=kind, message=message)
         self.add("feedback", message, feedback_kind=kind, **({"tool_call_id": tool_call_id} if tool_call_id else {}))
 

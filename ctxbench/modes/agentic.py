@@ -41,8 +41,7 @@ def run_tool(episode: Episode, call: Call) -> str:
         args = tool.args.model_validate(call.args)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
-        episode.totals.malformed["invalid_args"] = episode.totals.malformed.get("invalid_args", 0) + 1
-        episode.totals.format_errors += 1
+        episode.count_malformed("invalid_args")
         return f"Invalid arguments for {call.name}: {problems}"
     episode.last_result = None
     try:
