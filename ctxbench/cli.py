@@ -99,6 +99,10 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: sandboxes and servers are stopped
 
 
+def cleanup_on_sigterm() -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def _json_or_text(value: str) -> Any:
     try:
         return json.loads(value)
@@ -112,7 +116,7 @@ def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
         return list_tasks()
     if args.sweep or args.summarize:
         return sweep_main(args)
-    signal.signal(signal.SIGTERM, _interrupt)
+    cleanup_on_sigterm()
     try:
         from dotenv import load_dotenv
 

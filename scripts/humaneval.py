@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ctxbench.cli import apply_overrides, build_parser
+from ctxbench.cli import apply_overrides, build_parser, cleanup_on_sigterm
 from ctxbench.errors import ConfigError, HarnessError
 
 
@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--split", choices=["official", "unwinnable"], default="official")
     parser.add_argument("--resume", action="store_true", help="skip problems already in the results file")
     args = parser.parse_args()
+    cleanup_on_sigterm()
     try:
         from dotenv import load_dotenv
 
@@ -69,6 +70,9 @@ def main() -> int:
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: run again with --resume to go on", file=sys.stderr)
+        return 130
     chosen = [done[p] for p in range(args.max) if p in done]
     passed = sum(r["passed"] for r in chosen)
     rate = passed / max(1, len(chosen))

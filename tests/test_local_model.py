@@ -1,7 +1,9 @@
 """The embedded default model, for real: llama.cpp server + Qwen2.5-Coder-0.5B + bubblewrap."""
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,25 @@ def test_cli_runs_a_short_real_episode(local_model_path, tmp_path):
     assert end["type"] == "run_end" and end["stop_reason"] in {"max_steps", "final_answer"}
     assert end["totals"]["steps"] == len(calls)
     assert events[-2]["type"] == "score"
+
+
+def test_server_dies_with_a_killed_harness(local_model_path, tmp_path):
+    program = (
+        "import sys, time\nfrom pathlib import Path\nfrom ctxbench.llm.llama_server import LlamaServer\n"
+        "from ctxbench.llm.base import ModelConfig\ns = LlamaServer(ModelConfig(), Path(sys.argv[1])).start()\n"
+        "print(s.process.pid, flush=True)\ntime.sleep(120)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", program, str(tmp_path / "log")], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    server_pid = int(holder.stdout.readline())
+    holder.kill()  # SIGKILL: no cleanup code runs in the harness
+    holder.wait()
+    for _ in range(50):
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(server_pid, 9)
+    raise AssertionError("the llama.cpp server outlived its harness")

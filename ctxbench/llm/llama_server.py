@@ -1,7 +1,10 @@
 """The embedded default model: a llama.cpp server (llama-cpp-python) on loopback, started and stopped
 by the harness, spoken to through the same OpenAI-compatible client as any remote model."""
 
+import ctypes
+import ctypes.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +24,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """In the child: the kernel sends SIGTERM when the harness dies, even by SIGKILL (Linux). Strictly,
+    when the thread that started it ends: servers are started and stopped by the same thread."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 class LlamaServer:
@@ -54,7 +67,7 @@ class LlamaServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_die_with_parent,
             )  # fmt: skip
         self._wait_ready()
         return self
