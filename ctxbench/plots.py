@@ -32,6 +32,9 @@ def _padded(curves: list[list[float]]) -> np.ndarray:
 
 
 def _band(ax: Any, curves: list[list[float]], label: str) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     data = _padded(curves)
     stats = np.array([bootstrap_ci(list(data[:, i])) for i in range(data.shape[1])])
     x = np.arange(1, data.shape[1] + 1)

@@ -4,6 +4,7 @@ paired deltas of each policy against full_history (same task, mode, model, promp
 
 import csv
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ def print_table(table: list[dict[str, Any]]) -> None:
                      f"{row['score']:.3f} [{row['score_ci_low']:.3f}, {row['score_ci_high']:.3f}]", delta,
                      f"{row['prompt_tokens']:.0f}", f"{row['completion_tokens']:.0f}", f"{row['wall_s']:.1f}",
                      f"{row['steps']:.1f}")  # fmt: skip
-    Console().print(view)
+    Console(width=None if sys.stdout.isatty() else 180).print(view)
 
 
 def score_by_iteration(trace: EpisodeTrace) -> list[float]:
