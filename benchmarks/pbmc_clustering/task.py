@@ -73,8 +73,8 @@ class PbmcClustering(Task):
         from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
         clusters = answer.clusters if isinstance(answer, ClusteringAnswer) else {}
-        # A cell without a cluster gets one of its own: missing cells cannot help the score.
-        predicted = [clusters.get(cell, f"<missing {cell}>") for cell in self._truth.index]
+        # Cells without a cluster share one "missing" cluster: no answer scores 0 on both metrics.
+        predicted = [clusters.get(cell, "<missing>") for cell in self._truth.index]
         ari = float(adjusted_rand_score(self._truth.values, predicted))
         nmi = float(normalized_mutual_info_score(self._truth.values, predicted))
         coverage = sum(cell in clusters for cell in self._truth.index) / len(self._truth)
