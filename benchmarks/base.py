@@ -41,6 +41,19 @@ class Score:
         return {**asdict(self), "passed": self.passed}
 
 
+DEFAULT_CONTROLLER = """\
+Controller mode: each reply is one proposal, a ```python block that computes the answer and writes
+/work/{name}. The harness runs it and checks that a valid answer was written.
+"""
+DEFAULT_MEASURE = """\
+import json as _json, os as _os, shutil as _shutil
+_written = _os.path.isfile("/work/{name}")
+if _written:
+    _shutil.copyfile("/work/{name}", "/work/proposal_{iteration}_{name}")
+print(_json.dumps({{"answer_written": float(_written)}}))
+"""
+
+
 @dataclass
 class ControllerSpec:
     """How a task runs in controller mode: what one proposal is, and how the harness measures it.
@@ -103,8 +116,17 @@ class Task(ABC):
         return best[1]
 
     def controller(self) -> ControllerSpec | None:
-        """The controller-mode contract, or None if the task has no controller mode."""
-        return None
+        """The controller-mode contract. By default (the single-shot loop): each proposal is code that
+        writes the answer file, and the only visible measure is whether a valid answer was written."""
+        name = self.answer_text
+        return ControllerSpec(
+            instructions=DEFAULT_CONTROLLER.format(name=name),
+            proposal="code",
+            metric="answer_written",
+            target=1.0,
+            measure=lambda iteration, proposal: DEFAULT_MEASURE.format(name=name, iteration=iteration),
+            answer=lambda iteration: f"proposal_{iteration}_{name}",
+        )
 
     def script(self, name: str) -> str:
         """Source of a script shipped next to the task (baseline.py, reference.py)."""

@@ -171,3 +171,17 @@ def test_controller_prompt_replaces_the_answer_section_with_the_proposal_format(
     task_message = observations(result)[1]
     assert "FINAL_ANSWER" not in task_message and "predictions.csv" not in task_message
     assert "def predict(train, test):" in task_message and "/data/pbmc68k_heldout.h5ad" in task_message
+
+
+def test_default_controller_is_the_single_shot_loop_with_validated_answers(tmp_path):
+    from benchmarks.pbmc_cell_cycle.task import PbmcCellCycle
+
+    reference = (PbmcCellCycle.folder / "reference.py").read_text()
+    invalid = code("open('/work/phases.json', 'w').write('{\"G1\": 2}')")
+    replies = [code("x = 1"), invalid, code(reference)]
+    result = run_episode(make_config(tmp_path, replies, reasoning_mode="controller", task={"name": "pbmc_cell_cycle"}))
+    assert result.stop_reason == "target_reached" and result.score.passed
+    seen = observations(result)
+    assert any("iteration 1: its output is not a valid answer: /work/proposal_1_phases.json does not exist" in m
+               for m in seen)  # fmt: skip
+    assert any("iteration 2: its output is not a valid answer: expected a JSON object" in m for m in seen)

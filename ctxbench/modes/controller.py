@@ -7,6 +7,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from benchmarks.base import AnswerError, ControllerSpec, without_answer_section
 from ctxbench.episode import MODES, Episode, TargetReached
@@ -46,10 +47,15 @@ def run_controller(episode: Episode) -> None:
             continue
         iteration = len(scores) + 1
         value, report = measure(episode, spec, iteration, proposal)
+        answer = None
+        if value is not None:
+            answer, problem = parse(episode, spec, iteration)
+            if answer is None:
+                value, report = None, f"its output is not a valid answer: {problem}"
         scores.append(f"iteration {iteration}: {report}")
         if value is not None and (best is None or value > best.value):
             best = Best(iteration, value)
-            adopt(episode, spec, iteration)
+            episode.answer = answer  # the best proposal's output is what gets graded
         board = "\n".join(scores[-10:])
         lead = f"Best so far: iteration {best.iteration}, {spec.metric}={best.value:.4f}" if best else "No score yet."
         episode.add("observation", f"Results so far:\n{board}\n{lead} (target {spec.target}). Propose an improvement.",
@@ -93,11 +99,12 @@ def measure(episode: Episode, spec: ControllerSpec, iteration: int, proposal: st
     return value, ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
 
 
-def adopt(episode: Episode, spec: ControllerSpec, iteration: int) -> None:
-    """The best proposal's output becomes the episode's answer (graded at the end, whatever stops it)."""
+def parse(episode: Episode, spec: ControllerSpec, iteration: int) -> tuple[Any, str]:
+    """(the iteration's answer, "") or (None, why it is not valid)."""
+    raw = spec.answer(iteration)
     try:
-        episode.answer = episode.task.parse_answer(spec.answer(iteration), episode.sandbox.workdir)
+        answer = episode.task.parse_answer(raw, episode.sandbox.workdir)
     except AnswerError as exc:
-        episode.trace.emit(
-            "final_answer", step=episode.totals.steps, raw=spec.answer(iteration), valid=False, error=str(exc)
-        )
+        episode.trace.emit("final_answer", step=episode.totals.steps, raw=raw, valid=False, error=str(exc))
+        return None, str(exc)
+    return answer, ""
