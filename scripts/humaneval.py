@@ -37,7 +37,7 @@ def main() -> int:
     parser = build_parser("humaneval.py")
     parser.add_argument("--max", type=int, default=20, help="problems 0..N-1")
     parser.add_argument("--split", choices=["official", "unwinnable"], default="official")
-    parser.add_argument("--resume", action="store_true", help="skip problems already in the results file")
+    # --resume comes with the shared parser: here it skips problems already in the results file.
     args = parser.parse_args()
     cleanup_on_sigterm()
     try:
