@@ -45,8 +45,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def select_policy(raw: dict[str, Any], policy_type: str | None, params: list[str]) -> None:
     """--policy-type (a type or a preset of raw's policy_presets) and --policy-param KEY=VALUE, in place."""
+    if not policy_type and not params:
+        return
     if not isinstance(raw.get("policy"), dict):
-        raw["policy"] = {}
+        raw["policy"] = {"type": "full_history"}
     if policy_type:
         presets = raw.get("policy_presets") or {}
         if policy_type in presets:

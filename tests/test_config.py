@@ -110,3 +110,11 @@ def test_cli_malformed_config_file(tmp_path):
     assert run.returncode == 2
     assert "sandbox.memory_mb: Input should be a valid integer" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_config_without_policy_gets_the_default_and_flags_leave_it_alone(tmp_path):
+    args = build_parser("x").parse_args(["--max-steps", "2"])
+    config = validate_config(apply_overrides({"model": {"backend": "scripted"}}, args), "x")
+    assert config.policy.type == "full_history"
+    args = build_parser("x").parse_args(["--policy-param", "max_tokens=500"])
+    assert validate_config(apply_overrides({}, args), "x").policy.max_tokens == 500
