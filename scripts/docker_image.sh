@@ -22,7 +22,9 @@ if docker image inspect "$IMAGE" >/dev/null 2>&1; then
 else
   if [ -z "$BASE" ]; then
     if ! docker image inspect "$OFFLINE_BASE" >/dev/null 2>&1; then
-      command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+      if ! command -v debootstrap >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+      fi
       mirror=$(grep -hoP '^URIs:\s*\K\S+' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)
       mirror=${mirror:-$(grep -hoP '^deb\s+\K\S+' /etc/apt/sources.list 2>/dev/null | head -1)}
       echo "[image] debootstrap bookworm from $mirror (~80 s)"
