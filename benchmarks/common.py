@@ -54,3 +54,17 @@ def numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:
     if values.isna().any():
         raise AnswerError(f"every {column} must be a number (class labels as integers)")
     return values.astype(float)
+
+
+def data_folder(workspace: Path) -> Path:
+    """The folder mounted read-only at /data in the sandbox (created)."""
+    folder = workspace / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_h5ad(adata: Any, workspace: Path, name: str) -> Path:
+    """Writes the AnnData the agent sees into the data folder; returns the folder."""
+    folder = data_folder(workspace)
+    adata.write_h5ad(folder / name)
+    return folder

@@ -20,6 +20,7 @@ from benchmarks.base import (
     TaskConfig,
     inside_workdir,
 )
+from benchmarks.common import data_folder
 from ctxbench.errors import HarnessError
 
 UNWINNABLE_CHECK = 'def check(candidate):\n    raise AssertionError("unwinnable: no solution passes this check")\n'
@@ -113,8 +114,7 @@ class HumanEval(Task):
 
     def prepare(self, workspace: Path) -> PreparedTask:
         self._problem = load_problems()[self.config.problem]
-        data_dir = workspace / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = data_folder(workspace)
         (data_dir / "problem.py").write_text(self._problem["prompt"])
         prompt = PROMPT.format(task_id=self._problem["task_id"], prompt=self._problem["prompt"])
         return PreparedTask(prompt=prompt, data_dir=data_dir)

@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import numeric_column, read_answer_csv, scanpy_dataset
+from benchmarks.common import numeric_column, read_answer_csv, scanpy_dataset, write_h5ad
 
 DATA_FILE = "krumsiek11_shuffled.h5ad"
 STEPS_PER_SIMULATION = 160
@@ -77,9 +77,7 @@ class KrumsiekTrajectory(Task):
         adata = anndata.AnnData(expression.to_numpy(dtype=np.float32)[order], obs=pd.DataFrame(index=names),
                                 var=pd.DataFrame(index=expression.columns))  # fmt: skip
         adata.uns["root_cell"] = root
-        data_dir = workspace / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        adata.write_h5ad(data_dir / DATA_FILE)
+        data_dir = write_h5ad(adata, workspace, DATA_FILE)
         prompt = PROMPT.format(data_file=DATA_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars, root=root,
                                target=self.target)  # fmt: skip
         return PreparedTask(prompt=prompt, data_dir=data_dir)

@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, ControllerSpec, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import numeric_column, read_answer_csv
+from benchmarks.common import data_folder, numeric_column, read_answer_csv
 
 DATASETS: dict[str, dict[str, Any]] = {
     "ml_toy": {"kind": "classification", "starter_features": None},
@@ -158,8 +158,7 @@ class MLTabular(Task):
         )
         ids = [f"r{i:04d}" for i in range(len(x_test))]
         self._truth = pd.Series(y_test.to_numpy(), index=ids)
-        data_dir = workspace / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = data_folder(workspace)
         pd.concat([x_train, y_train], axis=1).to_csv(data_dir / "train.csv", index=False)
         x_test.assign(id=ids)[["id", *x_test.columns]].to_csv(data_dir / "test.csv", index=False)
         starter = self.starter_script(list(x.columns))

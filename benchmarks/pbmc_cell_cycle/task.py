@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
-from benchmarks.common import read_h5ad, scanpy_dataset
+from benchmarks.common import read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_no_phase.h5ad"
 PHASES = ("G1", "S", "G2M")
@@ -64,9 +64,7 @@ class PbmcCellCycle(Task):
         adata = read_h5ad(scanpy_dataset("10x_pbmc68k_reduced.h5ad"))
         self._truth = adata.obs["phase"].astype(str).value_counts(normalize=True).reindex(PHASES, fill_value=0.0)
         adata.obs = adata.obs.drop(columns=["phase"])
-        data_dir = workspace / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        adata.write_h5ad(data_dir / DATA_FILE)
+        data_dir = write_h5ad(adata, workspace, DATA_FILE)
         prompt = PROMPT.format(data_file=DATA_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars,
                                target=round(self.target, 3), tolerance=self.config.tolerance)  # fmt: skip
         return PreparedTask(prompt=prompt, data_dir=data_dir)

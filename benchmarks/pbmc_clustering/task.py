@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset
+from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_unlabeled.h5ad"
 LEAKS = ["bulk_labels", "louvain"]
@@ -59,9 +59,7 @@ class PbmcClustering(Task):
         adata.obs = adata.obs.drop(columns=LEAKS)
         for key in ("louvain", "louvain_colors", "bulk_labels_colors", "rank_genes_groups"):
             adata.uns.pop(key, None)
-        data_dir = workspace / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        adata.write_h5ad(data_dir / DATA_FILE)
+        data_dir = write_h5ad(adata, workspace, DATA_FILE)
         prompt = PROMPT.format(data_file=DATA_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars, target=self.target)
         return PreparedTask(prompt=prompt, data_dir=data_dir)
 

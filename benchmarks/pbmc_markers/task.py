@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset
+from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_labeled.h5ad"
 # Canonical markers from the PBMC literature (10x/Seurat PBMC tutorials, CellMarker, PanglaoDB).
@@ -72,9 +72,7 @@ class PbmcMarkers(Task):
         adata.uns.pop("rank_genes_groups", None)  # the answer, precomputed
         genes = set(adata.raw.var_names)
         self._markers = {t: set(m.split()) & genes for t, m in CANONICAL.items()}
-        data_dir = workspace / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        adata.write_h5ad(data_dir / DATA_FILE)
+        data_dir = write_h5ad(adata, workspace, DATA_FILE)
         prompt = PROMPT.format(
             data_file=DATA_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars, types="; ".join(CANONICAL),
             k=self.config.k, target=self.target,
