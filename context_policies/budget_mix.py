@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig, flatten, split_turns
-from context_policies.retrieval import BM25Index, retrieved_item
+from context_policies.retrieval import BM25Index, retrieve_texts, retrieved_item
 from context_policies.structured_state import StateTracker, state_item
-from context_policies.summarization import Summarization, SummarizationConfig, digest, turns_as_text
+from context_policies.summarization import Summarization, SummarizationConfig, digest
 
 
 class BudgetMixConfig(PolicyConfig):
@@ -45,11 +45,9 @@ class BudgetMix:
         ctx.note("dropped", sum(len(t) for t in older))
         extra = self._summary(items, older, ctx)  # order = what goes first when over budget
         if c.top_k and older:
-            corpus = [turns_as_text([t]) for t in older] + [f"[task document]\n{d}" for d in ctx.documents]
-            hits = self.index.search(corpus, turns_as_text(recent[-1:]), c.top_k)
-            ctx.record["retrieved"] = hits
-            if hits:
-                extra.append(retrieved_item([corpus[h] for h in hits], c.retrieved_tokens, ctx))
+            texts = retrieve_texts(self.index, older, recent, c.top_k, ctx)
+            if texts:
+                extra.append(retrieved_item(texts, c.retrieved_tokens, ctx))
         if c.state:
             extra.append(state_item(self.tracker.state(ctx.history)))
         return flatten(head + extra, recent)

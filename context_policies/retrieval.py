@@ -65,6 +65,17 @@ def retrieved_item(texts: list[str], budget: int, ctx: BuildContext) -> Item:
     return Item("retrieved", f"Relevant earlier steps and documents (retrieved):\n{body}", 0)
 
 
+def retrieve_texts(
+    index: BM25Index, older: list[list[Item]], recent: list[list[Item]], k: int, ctx: BuildContext
+) -> list[str]:
+    """The top-k older turns and task documents for the newest turn; the hits go into the record."""
+    corpus = [turns_as_text([t]) for t in older] + [f"[task document]\n{d}" for d in ctx.documents]
+    query = turns_as_text(recent[-1:]) if recent else ""
+    hits = index.search(corpus, query, k)
+    ctx.record["retrieved"] = hits
+    return [corpus[h] for h in hits]
+
+
 @POLICIES.register("retrieval")
 class Retrieval:
     config_class = RetrievalConfig
@@ -77,12 +88,5 @@ class Retrieval:
         head, turns = split_turns(items)
         older, recent = turns[: -self.config.keep_last], turns[-self.config.keep_last :]
         ctx.note("dropped", sum(len(t) for t in older))
-        texts = self.retrieve(older, recent, ctx)
+        texts = retrieve_texts(self.index, older, recent, self.config.top_k, ctx)
         return flatten(head + ([retrieved_item(texts, self.config.retrieved_tokens, ctx)] if texts else []), recent)
-
-    def retrieve(self, older: list[list[Item]], recent: list[list[Item]], ctx: BuildContext) -> list[str]:
-        corpus = [turns_as_text([t]) for t in older] + [f"[task document]\n{d}" for d in ctx.documents]
-        query = turns_as_text(recent[-1:]) if recent else ""
-        hits = self.index.search(corpus, query, self.config.top_k)
-        ctx.record["retrieved"] = hits
-        return [corpus[h] for h in hits]
