@@ -141,13 +141,19 @@ def fit_to_budget(items: list[Item], budget: int, ctx: BuildContext) -> list[Ite
     added to the head (retrieved items, summaries, state); the size of the newest turn; the newest
     turn. The system prompt and task are never dropped: if they alone exceed the budget, the record
     says so (`over_budget`)."""
-    if ctx.tokens(items) <= budget:
+    total = ctx.tokens(items)
+    if total <= budget:
         return items
     head, turns = split_turns(items)
-    while len(turns) > 1 and ctx.tokens(flatten(head, turns)) > budget:
+    # Each dropped part is counted once, not the whole view again per drop (this runs every step).
+    turn_tokens = [ctx.tokens(t) - REPLY_PRIMER for t in turns]
+    while len(turns) > 1 and total > budget:
+        total -= turn_tokens.pop(0)
         ctx.note("dropped", len(turns.pop(0)))
-    while ctx.tokens(flatten(head, turns)) > budget and any(not i.pinned for i in head):
-        head.remove(next(i for i in head if not i.pinned))
+    while total > budget and any(not i.pinned for i in head):
+        dropped = next(i for i in head if not i.pinned)
+        head.remove(dropped)
+        total -= ctx.tokens([dropped]) - REPLY_PRIMER
         ctx.note("dropped")
     if turns and ctx.tokens(flatten(head, turns)) > budget:
         turns[-1] = _shrink_turn(head, turns[-1], budget, ctx)
