@@ -46,11 +46,16 @@ class Tool:
 TOOLS: Registry[type[Tool]] = Registry("tool")
 
 
+def register(cls: type[Tool]) -> type[Tool]:
+    """Registers a tool under its own `name` (one place for it)."""
+    return TOOLS.register(cls.name)(cls)
+
+
 class CodeArgs(Args):
     code: str = Field(description="Python code, run in the persistent session")
 
 
-@TOOLS.register("run_python")
+@register
 class RunPython(Tool):
     name, args = "run_python", CodeArgs
     description = "Run Python code in a persistent session (variables persist). Data is read-only under /data."
@@ -66,7 +71,7 @@ class PathArgs(Args):
     path: str = Field(".", description="A path inside the work dir /work")
 
 
-@TOOLS.register("list_files")
+@register
 class ListFiles(Tool):
     name, args = "list_files", PathArgs
     description = "List the files of the work dir /work (or a folder inside it)."
@@ -90,7 +95,7 @@ class ReadArgs(Args):
     max_chars: int = Field(4000, ge=1, le=100_000)
 
 
-@TOOLS.register("read_file")
+@register
 class ReadFile(Tool):
     name, args = "read_file", ReadArgs
     description = "Read a text file of the work dir /work."
@@ -111,7 +116,7 @@ class QueryArgs(Args):
     query: str = Field(min_length=1, description="What to look for")
 
 
-@TOOLS.register("retrieve")
+@register
 class Retrieve(Tool):
     name, args = "retrieve", QueryArgs
     description = "Search your own earlier steps and the task's documents (BM25); returns the best matches."
@@ -125,7 +130,7 @@ class QuestionArgs(Args):
     question: str = Field(min_length=1, description="A question about the task")
 
 
-@TOOLS.register("ask_clarifying")
+@register
 class AskClarifying(Tool):
     name, args = "ask_clarifying", QuestionArgs
     description = "Ask a clarifying question about the task. Answers are kept and shown to you from then on."
@@ -139,7 +144,7 @@ class AnswerArgs(Args):
     answer: str = Field(description="The final answer, in the form the task asks for")
 
 
-@TOOLS.register("final_answer")
+@register
 class FinalAnswer(Tool):
     name, args = "final_answer", AnswerArgs
     description = "Submit the final answer. It is checked against the task's answer schema."
