@@ -1,6 +1,7 @@
 """Token counting with the real tokenizer of the model in use: llama.cpp's (from the GGUF) for local
 models, tiktoken for OpenAI models. Counts are cached per text: events never change."""
 
+import ctypes
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -78,10 +79,22 @@ def _load_vocab(model_path: Path) -> Any:
     """One vocabulary per model per process. Loading must not run in two threads at once:
     llama-cpp-python silences the load by swapping fds 1 and 2, and interleaved swaps would leave
     the process's stdout pointing at /dev/null."""
-    from llama_cpp import Llama  # deferred: heavy
+    import llama_cpp  # deferred: heavy
+    from llama_cpp import _logger
 
+    # verbose=False still prints llama.cpp's ERROR-level "n_ctx_seq > n_ctx_train (0)", which every
+    # vocab-only load triggers: the log goes nowhere while the vocabulary loads.
     with _VOCAB_LOCK:
-        return Llama(str(model_path), vocab_only=True, verbose=False)
+        if not _SILENT_LOG:
+            _SILENT_LOG.append(llama_cpp.llama_log_callback(lambda level, text, user_data: None))
+        llama_cpp.llama_log_set(_SILENT_LOG[0], ctypes.c_void_p(0))
+        try:
+            return llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+        finally:
+            llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
+
+
+_SILENT_LOG: list[Any] = []  # holds the ctypes callback alive while llama.cpp may call it
 
 
 class TiktokenCounter(_CachedCounter):

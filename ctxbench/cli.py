@@ -169,7 +169,7 @@ def sweep_main(args: argparse.Namespace) -> int:
 
 def summarize_experiment(experiment: Path) -> None:
     from ctxbench.plots import plot_all
-    from ctxbench.results import load_rows, print_table, summarize, write_tables
+    from ctxbench.results import load_rows, print_table, scored, summarize, write_tables
 
     rows = load_rows(experiment)
     if not rows:
@@ -177,7 +177,7 @@ def summarize_experiment(experiment: Path) -> None:
     table = summarize(rows)
     print_table(table)
     csv_path, md_path = write_tables(table, experiment)
-    figures = plot_all(rows, Path("figs"), experiment.name)
+    figures = plot_all(scored(rows), Path("figs"), experiment.name)
     print(f"tables: {csv_path}, {md_path}")
     print("figures: " + ", ".join(map(str, figures)))
 
@@ -198,9 +198,12 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
     t = result.totals
     s = result.score
     console = Console()
-    metrics = ", ".join(f"{k}={v:.3f}" for k, v in s.metrics.items())
-    verdict = "passed" if s.passed else "not reached"
-    console.print(f"[bold]score[/bold] {s.metric}={s.value:.3f} (target {s.target:.2f}, {verdict}); {metrics}")
+    if s is None:
+        console.print(f"[bold red]not scored[/bold red]: the harness failed ({result.stop_reason}), not the agent")
+    else:
+        metrics = ", ".join(f"{k}={v:.3f}" for k, v in s.metrics.items())
+        verdict = "passed" if s.passed else "not reached"
+        console.print(f"[bold]score[/bold] {s.metric}={s.value:.3f} (target {s.target:.2f}, {verdict}); {metrics}")
     console.print(
         f"stop={result.stop_reason} steps={t.steps} cells={t.cells} (failed {t.failed_cells}) "
         f"format_errors={t.format_errors} invalid_answers={t.invalid_answers}"
@@ -212,3 +215,5 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
     if result.error:
         console.print(f"[red]error[/red] {result.error}")
     console.print(f"trace {result.trace_path}")
+    for link in result.links:
+        console.print(f"phoenix {link}", soft_wrap=True)

@@ -16,7 +16,7 @@ from benchmarks.base import AnswerError, PreparedTask, Score, Task
 from context_policies.base import ContextBuilder
 from context_policies.retrieval import BM25Index
 from ctxbench.budget import BudgetConfig
-from ctxbench.errors import HarnessError
+from ctxbench.errors import HarnessError, InfrastructureError
 from ctxbench.events import Event, EventKind, Message
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.protocols.base import ToolProtocol
@@ -80,18 +80,20 @@ class Totals:
 class EpisodeResult:
     run_id: str
     stop_reason: str
-    score: Score
+    score: Score | None  # None: a harness failure ended the episode, so it is not scored
     totals: Totals
     wall_time_s: float
     trace_path: Path
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)  # the trace in Phoenix's UI
 
     def to_record(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "stop_reason": self.stop_reason, "score": self.score.to_record(),
+            "run_id": self.run_id, "stop_reason": self.stop_reason,
+            "score": self.score.to_record() if self.score else None, "harness_failure": self.score is None,
             "totals": asdict(self.totals), "wall_time_s": self.wall_time_s,
-            "trace_path": str(self.trace_path), "error": self.error, **self.meta,
+            "trace_path": str(self.trace_path), "error": self.error, "links": self.links, **self.meta,
         }  # fmt: skip
 
 
@@ -213,26 +215,31 @@ class Episode:
     # --- the run ---------------------------------------------------------------------------
 
     def run(self, mode: Callable[["Episode"], None]) -> EpisodeResult:
-        stop_reason, error = "error", None
+        stop_reason, error, harness_failed = "error", None, False
         try:
             mode(self)
             stop_reason = "mode_finished"
         except EpisodeEnded as ended:
             stop_reason = ended.reason
+        except InfrastructureError as exc:
+            stop_reason, error = exc.stop_reason, str(exc)
+            harness_failed = True
         except HarnessError as exc:
             error = str(exc)
         except KeyboardInterrupt:
             stop_reason, error = "interrupted", "interrupted by the user"
             raise
         finally:
-            result = self._finish(stop_reason, error)
+            result = self._finish(stop_reason, error, scored=not harness_failed)
         return result
 
-    def _finish(self, stop_reason: str, error: str | None) -> EpisodeResult:
-        score = self.task.grade(self.answer)
+    def _finish(self, stop_reason: str, error: str | None, scored: bool) -> EpisodeResult:
+        score = self.task.grade(self.answer) if scored else None
         wall = time.monotonic() - self.started
-        self.trace.emit("score", **score.to_record())
-        self.trace.emit("run_end", stop_reason=stop_reason, error=error, wall_time_s=wall, totals=asdict(self.totals))
+        if score is not None:
+            self.trace.emit("score", **score.to_record())
+        self.trace.emit("run_end", stop_reason=stop_reason, error=error, wall_time_s=wall, totals=asdict(self.totals),
+                        scored=scored)  # fmt: skip
         return EpisodeResult(self.run_id, stop_reason, score, self.totals, wall, self.trace.path, error, self.meta)
 
 

@@ -22,12 +22,12 @@ def load_rows(experiment: Path) -> list[dict[str, Any]]:
     for result_file in sorted(experiment.glob("*/*/*/result.json")):
         result = json.loads(result_file.read_text())
         trace = load_episode(result_file.parent / "trace.jsonl")
-        totals = result["totals"]
+        totals, score = result["totals"], result["score"]  # score None: a harness failure, not scored
         rows.append({
             "task": result["task"], "policy": result["policy"], "mode": result["reasoning_mode"],
             "model": result["model"], "prompt": result.get("prompt", ""), "repeat": result["repeat"],
             "seed": result["seed"],
-            "score": result["score"]["value"], "passed": result["score"]["passed"],
+            "score": score["value"] if score else None, "passed": bool(score and score["passed"]),
             "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
             "cached_tokens": totals["cached_tokens"], "cost_usd": totals["cost_usd"], "steps": totals["steps"],
             "wall_s": result["wall_time_s"], "stop_reason": result["stop_reason"], "trace": trace,
@@ -35,30 +35,41 @@ def load_rows(experiment: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def scored(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Episodes a harness failure ended (model server crashed, API down) are reported, never scored."""
+    return [r for r in rows if r["score"] is not None]
+
+
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cells: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         cells[tuple(row[k] for k in CELL)].append(row)
     table = []
-    for key, members in sorted(cells.items()):
+    for key, episodes in sorted(cells.items()):
+        members = scored(episodes)  # a cell whose every episode failed stays in the table, with n = 0
         mean, low, high = bootstrap_ci([m["score"] for m in members])
         line = dict(zip(CELL, key, strict=True)) | {
-            "n": len(members), "success_rate": sum(m["passed"] for m in members) / len(members),
+            "n": len(members), "harness_failures": len(episodes) - len(members),
+            "success_rate": _mean([m["passed"] for m in members]),
             "score": mean, "score_ci_low": low, "score_ci_high": high,
         }  # fmt: skip
         for field in ("prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd", "wall_s", "steps"):
-            line[field] = sum(m[field] for m in members) / len(members)
+            line[field] = _mean([m[field] for m in members])
         line.update(paired_delta(members, rows))
         table.append(line)
     return table
 
 
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
 def paired_delta(members: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, float | None]:
     """Mean score difference against full_history on the same task/mode/model/prompt/repeat, with a CI."""
-    if members[0]["policy"] == REFERENCE_POLICY:
+    if not members or members[0]["policy"] == REFERENCE_POLICY:
         return {"delta_vs_full_history": None, "delta_ci_low": None, "delta_ci_high": None}
     reference = {(r["task"], r["mode"], r["model"], r["prompt"], r["repeat"]): r["score"]
-                 for r in rows if r["policy"] == REFERENCE_POLICY}  # fmt: skip
+                 for r in scored(rows) if r["policy"] == REFERENCE_POLICY}  # fmt: skip
     diffs = [m["score"] - reference[k] for m in members
              if (k := (m["task"], m["mode"], m["model"], m["prompt"], m["repeat"])) in reference]  # fmt: skip
     if not diffs:
@@ -81,9 +92,9 @@ def write_tables(table: list[dict[str, Any]], out: Path) -> tuple[Path, Path]:
         writer = csv.DictWriter(f, fieldnames=list(table[0]))
         writer.writeheader()
         writer.writerows(table)
-    columns = [*CELL, "n", "success_rate", "score", "score_ci_low", "score_ci_high", "delta_vs_full_history",
-               "delta_ci_low", "delta_ci_high", "prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd",
-               "wall_s", "steps"]  # fmt: skip
+    columns = [*CELL, "n", "harness_failures", "success_rate", "score", "score_ci_low", "score_ci_high",
+               "delta_vs_full_history", "delta_ci_low", "delta_ci_high", "prompt_tokens", "completion_tokens",
+               "cached_tokens", "cost_usd", "wall_s", "steps"]  # fmt: skip
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(fmt(row[c]) for c in columns) + " |" for row in table]
     md_path.write_text("\n".join(lines) + "\n")
@@ -100,6 +111,7 @@ def print_table(table: list[dict[str, Any]]) -> None:
         "policy",
         "mode",
         "n",
+        "harness fail",
         "success",
         "score",
         "delta",
@@ -112,7 +124,8 @@ def print_table(table: list[dict[str, Any]]) -> None:
     for row in table:
         d = row["delta_vs_full_history"]
         delta = "—" if d is None else f"{d:+.3f} [{row['delta_ci_low']:+.3f}, {row['delta_ci_high']:+.3f}]"
-        view.add_row(row["task"], row["policy"], row["mode"], str(row["n"]), f"{row['success_rate']:.2f}",
+        view.add_row(row["task"], row["policy"], row["mode"], str(row["n"]), str(row["harness_failures"]),
+                     f"{row['success_rate']:.2f}",
                      f"{row['score']:.3f} [{row['score_ci_low']:.3f}, {row['score_ci_high']:.3f}]", delta,
                      f"{row['prompt_tokens']:.0f}", f"{row['completion_tokens']:.0f}", f"{row['wall_s']:.1f}",
                      f"{row['steps']:.1f}")  # fmt: skip

@@ -2,6 +2,7 @@
 drives the reasoning mode, and always stops what it started."""
 
 import json
+import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -37,14 +38,28 @@ def unique_dir(root: Path, name: str) -> tuple[str, Path]:
     raise RuntimeError(f"no free episode folder under {root}")
 
 
-def telemetry_sinks(config: RunConfig, run_id: str) -> list[TraceSink]:
-    if not config.telemetry.phoenix.enabled:
-        return []
-    from ctxbench.tracing.otel import PhoenixSink  # deferred: OpenTelemetry imports take a moment
+_told_unreachable: set[str] = set()
 
+
+def telemetry_sinks(config: RunConfig, run_id: str) -> tuple[list[TraceSink], str | None]:
+    """The sinks that follow the JSONL trace, and a note when Phoenix is on but does not answer
+    (said once per process on stderr; the run goes on with the JSONL trace only)."""
+    if not config.telemetry.phoenix.enabled:
+        return [], None
+    # deferred: OpenTelemetry imports take a moment
+    from ctxbench.tracing.otel import PhoenixSink, phoenix_base_url, phoenix_reachable
+
+    base_url = phoenix_base_url(config.telemetry.phoenix)
+    if not phoenix_reachable(base_url):
+        note = (f"Phoenix does not answer at {base_url}: traces go to the JSONL file only "
+                "(start it with `bash scripts/phoenix.sh start`, or set telemetry.phoenix.enabled false)")  # fmt: skip
+        if base_url not in _told_unreachable:
+            _told_unreachable.add(base_url)
+            print(note, file=sys.stderr)
+        return [], note
     common = {"policy_type": config.policy_label, "reasoning_mode": config.reasoning_mode, "task": config.task.name,
               "seed": config.seed, "repeat": config.repeat, "model": config.model.name, "run_id": run_id}  # fmt: skip
-    return [PhoenixSink(config.telemetry.phoenix, common)]
+    return [PhoenixSink(config.telemetry.phoenix, common)], None
 
 
 def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: Path | None = None) -> EpisodeResult:
@@ -68,8 +83,11 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         "episode_dir": str(episode_dir),
     }  # fmt: skip
     trace_path = trace_path or config.telemetry.traces_dir / f"{run_id}.jsonl"
-    trace = TraceWriter(trace_path, sinks=telemetry_sinks(config, run_id))
+    sinks, telemetry_note = telemetry_sinks(config, run_id)
+    trace = TraceWriter(trace_path, sinks=sinks)
     trace.emit("run_start", run_id=run_id, config=config.model_dump(mode="json"), **meta)
+    if telemetry_note:
+        trace.emit("telemetry", sink="PhoenixSink", problems=[telemetry_note], link=None)
     with ExitStack() as stack:
         stack.callback(trace.close)
         try:
@@ -89,6 +107,7 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         )  # fmt: skip
         context.summarize = episode.summarize
         result = episode.run(mode)
+    result.links = trace.links
     partial = episode_dir / "result.json.partial"
     partial.write_text(json.dumps(result.to_record(), indent=2))
     partial.replace(episode_dir / "result.json")  # its presence means: this episode finished

@@ -147,7 +147,7 @@ def run_job(job: Job) -> dict[str, Any]:
     result = run_episode(job.config, episode_dir=job.folder, trace_path=job.folder / "trace.jsonl")
     calls = load_episode(job.folder / "trace.jsonl").llm_calls
     (job.folder / "messages.json").write_text(json.dumps(calls[-1]["messages"] if calls else [], indent=1))
-    return {**job.cell, "score": result.score.value, "stop": result.stop_reason}
+    return {**job.cell, "score": result.score.value if result.score else None, "stop": result.stop_reason}
 
 
 def run_sweep(sweep: SweepConfig, resume: bool) -> Path:

@@ -60,6 +60,9 @@ def main() -> int:
             raw["task"] = {"name": "humaneval", "problem": problem, "split": args.split}
             raw["out"] = str(out / "episodes")
             result = run_episode(validate_config(raw, str(args.config)))
+            if result.score is None:  # the harness failed, not the model: left for --resume to redo
+                print(f"problem {problem}: not scored ({result.stop_reason}: {result.error})")
+                continue
             row = {"problem": problem, "passed": result.score.value == 1.0, "stop_reason": result.stop_reason,
                    "steps": result.totals.steps, "tokens": result.totals.tokens, "wall_s": round(result.wall_time_s, 1),
                    "trace": str(result.trace_path)}  # fmt: skip

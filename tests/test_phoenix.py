@@ -2,10 +2,12 @@
 annotation, no secrets, and the trace page rendered by headless Chromium. A dead endpoint never
 breaks a run."""
 
+import http.server
 import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -133,13 +135,57 @@ def test_trace_page_renders_the_span_names(episode, tmp_path):
         assert name in dom, name
 
 
-def test_dead_endpoint_never_breaks_a_run(tmp_path):
+def test_the_run_links_its_trace_page(episode):
+    result, project, spans = episode
+    projects = httpx.get(f"{BASE}/v1/projects", timeout=10).json()["data"]
+    project_id = next(p["id"] for p in projects if p["name"] == project)
+    assert result.links == [f"{BASE}/projects/{project_id}/traces/{spans[0]['context']['trace_id']}"]
+    assert httpx.get(result.links[0], timeout=10).status_code == 200
+    assert json.loads((Path(result.meta["episode_dir"]) / "result.json").read_text())["links"] == result.links
+
+
+def test_dead_endpoint_never_breaks_a_run(tmp_path, capfd):
     dead = {"enabled": True, "endpoint": "http://127.0.0.1:9"}
     phoenix_config = {"traces_dir": str(tmp_path / "traces"), "phoenix": dead}
     started = time.monotonic()
     result = run_episode(make_config(tmp_path, [code("print(1)")], telemetry=phoenix_config, budget={"max_steps": 1}))
     elapsed = time.monotonic() - started
-    assert result.stop_reason == "max_steps"
-    events = read_trace(result.trace_path)
-    assert events[-1]["type"] == "telemetry" and "Connection refused" in " ".join(events[-1]["problems"])
+    assert result.stop_reason == "max_steps" and result.links == []
+    (note,) = [e for e in read_trace(result.trace_path) if e["type"] == "telemetry"]
+    assert "Phoenix does not answer at http://127.0.0.1:9" in note["problems"][0]
+    err = capfd.readouterr().err
+    assert err.count("Phoenix does not answer at http://127.0.0.1:9") == 1 and "scripts/phoenix.sh start" in err
+    assert len(err.strip().splitlines()) == 1, err  # one line, no exporter retries
     assert elapsed < 15  # generous: the figure itself is measured by bench, not asserted here
+
+
+class _RefusesSpans(http.server.BaseHTTPRequestHandler):
+    """Answers like a web server but refuses every span batch: Phoenix failing mid-run."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(503)
+        self.end_headers()
+
+
+def test_failing_exports_are_kept_in_the_trace_not_printed(tmp_path, capfd):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RefusesSpans)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        phoenix_config = {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": True, "endpoint": endpoint}}
+        result = run_episode(make_config(tmp_path, [code("print(1)")], telemetry=phoenix_config,
+                                         budget={"max_steps": 1}))  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.stop_reason == "max_steps"
+    (note,) = [e for e in read_trace(result.trace_path) if e["type"] == "telemetry"]
+    assert any("503" in problem or "export" in problem.lower() for problem in note["problems"]), note
+    assert capfd.readouterr().err.strip() == ""

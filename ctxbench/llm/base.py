@@ -28,7 +28,12 @@ class ModelConfig(BaseModel):
     n_threads: int = Field(2, ge=1)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     max_tokens: int = Field(768, ge=1, description="Completion tokens per call")
-    timeout_s: float = Field(180.0, gt=0)
+    timeout_s: float = Field(
+        180.0,
+        gt=0,
+        description="Per-attempt timeout for remote endpoints; the embedded server's follows "
+        "its measured speed and the reply limit (3x the expected time, at least 30 s)",
+    )
     max_retries: int = Field(3, ge=0, description="Retries on transient errors, with exponential backoff")
     usd_per_mtok_prompt: float = Field(0.0, ge=0)
     usd_per_mtok_completion: float = Field(0.0, ge=0)

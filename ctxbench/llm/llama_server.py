@@ -1,8 +1,17 @@
 """The embedded default model: a llama.cpp server (llama-cpp-python) on loopback, started and stopped
-by the harness, spoken to through the same OpenAI-compatible client as any remote model."""
+by the harness, spoken to through the same OpenAI-compatible client as any remote model.
 
+The server is the one part of an episode that can die under it (a build for another CPU crashes on
+the first token), and the one that keeps computing a request its client gave up on. So it is
+probed for speed once started, a request's timeout follows that speed and the reply limit, a timed
+out request restarts the server before it is retried (a retry would queue behind the abandoned
+generation), and a dead server is reported as a crash with its log, never as a bare connection error.
+"""
+
+import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import signal
 import socket
@@ -10,14 +19,25 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ctxbench.errors import HarnessError
+import openai
+
+from ctxbench.errors import HarnessError, ServerCrashed
+from ctxbench.events import Message
 from ctxbench.llm.base import BACKENDS, ModelConfig
 from ctxbench.llm.openai_compat import OpenAICompatLLM
 from ctxbench.paths import default_model_path
 
 READY_TIMEOUT_S = 120
+PROBE_PROMPT = "Count from 1 to 100, separated by spaces: 1 2 3"
+PROBE_TOKENS = 24
+MIN_TIMEOUT_S = 30.0  # server hiccups, first-call warm-up
+TIMEOUT_SLACK = 3.0  # a request may take this many times its expected duration before it is abandoned
+CHARS_PER_TOKEN = 3.0  # a cautious prompt-size estimate (code and JSON run about 3-4 characters a token)
+LOG_TAIL_LINES = 15
 
 
 def free_port() -> int:
@@ -36,15 +56,27 @@ def _die_with_parent() -> None:
 PR_SET_PDEATHSIG = 1
 
 
+@dataclass(frozen=True)
+class Speed:
+    """Measured on the running server: prompt processing and generation, tokens per second."""
+
+    prompt_tps: float
+    generation_tps: float
+
+    def expected_s(self, prompt_tokens: float, reply_tokens: int) -> float:
+        return prompt_tokens / self.prompt_tps + reply_tokens / self.generation_tps
+
+
 class LlamaServer:
     """A llama_cpp.server child process; use as a context manager so it always stops."""
 
-    def __init__(self, config: ModelConfig, log_path: Path) -> None:
+    def __init__(self, config: ModelConfig, log_path: Path, python: str = sys.executable) -> None:
         self.model_path = Path(config.model_path or default_model_path())
         if not self.model_path.is_file():
             raise HarnessError(f"model file not found: {self.model_path}; run `python scripts/fetch_model.py` first")
         self.config = config
         self.log_path = log_path
+        self.python = python  # another venv's interpreter serves another llama.cpp build (bench)
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -55,7 +87,7 @@ class LlamaServer:
     def command(self) -> list[str]:
         c = self.config
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            self.python, "-m", "llama_cpp.server",
             "--model", str(self.model_path), "--model_alias", c.name,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(c.n_ctx), "--n_threads", str(c.n_threads),
@@ -75,9 +107,7 @@ class LlamaServer:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise HarnessError(f"llama.cpp server exited with {self.process.returncode}; see {self.log_path}")
+            self.raise_if_dead()
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2):
                     return
@@ -85,6 +115,62 @@ class LlamaServer:
                 time.sleep(0.3)
         self.stop()
         raise HarnessError(f"llama.cpp server not ready after {READY_TIMEOUT_S}s; see {self.log_path}")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def raise_if_dead(self) -> None:
+        """A server that exited on its own is a crash: say how it died and what it logged last."""
+        if self.process is None or self.process.poll() is None:
+            return
+        code = self.process.returncode
+        how = f"signal {-code} {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        raise ServerCrashed(f"llama.cpp server crashed ({how}); last lines of {self.log_path}:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def probe(self) -> Speed:
+        """Two tiny requests: a one-token reply times the prompt, a second one (its prompt now cached)
+        times generation. Also proves the build runs on this CPU: a bad build dies right here."""
+        started = time.perf_counter()
+        first = self._complete(PROBE_PROMPT, 1)
+        prompt_s = time.perf_counter() - started
+        started = time.perf_counter()
+        second = self._complete(PROBE_PROMPT, PROBE_TOKENS)
+        generation_s = time.perf_counter() - started
+        prompt_tokens = first["usage"]["prompt_tokens"]
+        generated = max(1, second["usage"]["completion_tokens"])
+        return Speed(prompt_tokens / max(prompt_s, 1e-3), generated / max(generation_s, 1e-3))
+
+    def _complete(self, prompt: str, max_tokens: int) -> dict[str, Any]:
+        body = {"messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens, "temperature": 0.0}
+        request = urllib.request.Request(
+            f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=READY_TIMEOUT_S) as response:
+                return json.loads(response.read())  # type: ignore[no-any-return]
+        except OSError as exc:
+            self.wait_exit(2.0)
+            self.raise_if_dead()
+            raise HarnessError(f"llama.cpp server did not answer a probe: {exc}; see {self.log_path}") from None
+
+    def wait_exit(self, seconds: float) -> None:
+        """A crashing server closes its socket a moment before the process is gone."""
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=seconds)
+
+    def restart(self) -> None:
+        """Abandons whatever the server is computing (it would finish a request nobody waits for)."""
+        self.stop()
+        self.start()
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -110,9 +196,29 @@ class LocalLlamaLLM(OpenAICompatLLM):
     def __init__(self, config: ModelConfig, *, log_path: Path) -> None:
         self.server = LlamaServer(config, log_path).start()
         try:
+            self.speed = self.server.probe()
             super().__init__(config, base_url=self.server.base_url, api_key="local")
         except BaseException:
             self.server.stop()
+            raise
+
+    def timeout_for(self, messages: list[Message], max_tokens: int) -> float:
+        """Follows the reply limit and the measured speed (config.timeout_s is for remote endpoints)."""
+        prompt_tokens = sum(len(str(m.get("content") or "")) for m in messages) / CHARS_PER_TOKEN
+        return max(MIN_TIMEOUT_S, TIMEOUT_SLACK * self.speed.expected_s(prompt_tokens, max_tokens))
+
+    def _create(self, messages, seed, max_tokens, tools):  # type: ignore[no-untyped-def]
+        self.server.raise_if_dead()
+        try:
+            return super()._create(messages, seed, max_tokens, tools)
+        except openai.APIConnectionError as exc:  # APITimeoutError included
+            self.server.wait_exit(2.0)
+            self.server.raise_if_dead()  # a crash is not retried
+            if isinstance(exc, openai.APITimeoutError):
+                # The server still computes the abandoned reply: restart it, and measure again,
+                # since a slow machine (another heavy job) is the likely cause.
+                self.server.restart()
+                self.speed = self.server.probe()
             raise
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import openai
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from ctxbench.errors import HarnessError
+from ctxbench.errors import HarnessError, LLMUnavailable
 from ctxbench.events import Message
 from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd
 
@@ -51,7 +51,7 @@ class OpenAICompatLLM:
         try:
             response = retrying(self._create, messages, seed, max_tokens or self.config.max_tokens, tools)
         except openai.APIError as exc:
-            raise HarnessError(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
+            raise LLMUnavailable(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         latency = time.perf_counter() - started
         choice = response.choices[0]
         usage = _usage_of(response)
@@ -69,6 +69,10 @@ class OpenAICompatLLM:
             ],
         )
 
+    def timeout_for(self, messages: list[Message], max_tokens: int) -> float:
+        """Seconds one attempt may take."""
+        return self.config.timeout_s
+
     def _create(self, messages: list[Message], seed: int | None, max_tokens: int, tools):  # type: ignore[no-untyped-def]
         extra = {"tools": tools} if tools else {}
         return self._client.chat.completions.create(
@@ -77,6 +81,7 @@ class OpenAICompatLLM:
             temperature=self.config.temperature,
             max_tokens=max_tokens,
             seed=seed,
+            timeout=self.timeout_for(messages, max_tokens),
             **extra,
         )
 

@@ -30,6 +30,8 @@ def redact(text: str, secrets: list[str]) -> str:
 class TraceSink(Protocol):
     """Something else that follows the trace (e.g. OpenTelemetry spans for Phoenix)."""
 
+    link: str | None  # where a person can open what it received, once closed
+
     def on_event(self, event: dict[str, Any]) -> None: ...
 
     def close(self) -> list[str]: ...
@@ -44,6 +46,7 @@ class TraceWriter:
         self._seq = 0
         self._secrets = secret_values()
         self.sinks = sinks or []
+        self.links: list[str] = []  # sinks' pages for this trace (Phoenix), filled by close()
 
     def emit(self, type_: str, **fields: Any) -> None:
         record = {"v": SCHEMA_VERSION, "seq": self._seq, "ts": time.time(), "type": type_, **fields}
@@ -60,8 +63,10 @@ class TraceWriter:
         sinks, self.sinks = self.sinks, []
         for sink in sinks:
             problems = sink.close()
-            if problems:
-                self.emit("telemetry", sink=type(sink).__name__, problems=problems[:20])
+            if sink.link:
+                self.links.append(sink.link)
+            if problems or sink.link:
+                self.emit("telemetry", sink=type(sink).__name__, problems=problems[:20], link=sink.link)
         self._file.close()
 
 

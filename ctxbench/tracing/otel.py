@@ -8,8 +8,11 @@ out after 2 s, and every failure here is swallowed (and noted in the JSONL trace
 """
 
 import json
+import logging
 import os
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +37,30 @@ class PhoenixConfig(BaseModel):
 def phoenix_base_url(config: PhoenixConfig) -> str:
     url = config.endpoint or os.environ.get("PHOENIX_COLLECTOR_ENDPOINT") or DEFAULT_ENDPOINT
     return url.rstrip("/").removesuffix("/v1/traces")
+
+
+def phoenix_reachable(base_url: str, timeout_s: float = 1.5) -> bool:
+    """Any HTTP answer counts (a cloud endpoint may say 401 or 404 to a bare GET); silence does not."""
+    try:
+        with urllib.request.urlopen(base_url, timeout=timeout_s):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+class _Collect(logging.Handler):
+    """Keeps the exporter's complaints (retries, failed batches) for the JSONL trace instead of the
+    terminal: a newcomer reads retry spam as a failed run."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.into) < 50:
+            self.into.append(f"{record.name}: {record.getMessage()}"[:300])
 
 
 def ns(seconds: float) -> int:
@@ -64,6 +91,11 @@ class PhoenixSink:
         self.trace_id: str | None = None
         self.score: dict[str, Any] | None = None
         self.errors: list[str] = []
+        self.link: str | None = None  # the trace's page in the Phoenix UI, known after close()
+        self._otel_log = logging.getLogger("opentelemetry")
+        self._collect = _Collect(self.errors)
+        self._otel_log.addHandler(self._collect)
+        self._otel_log.propagate = False
 
     # --- span helpers ----------------------------------------------------------------------
 
@@ -178,6 +210,8 @@ class PhoenixSink:
             flushed = self.provider.force_flush(timeout_millis=2000)
             if flushed and self.config.annotate_score and self.score is not None and self.trace_id:
                 self._annotate()
+            if flushed and self.trace_id:
+                self.link = self._trace_page()
         except Exception as exc:
             self.errors.append(f"close: {type(exc).__name__}: {exc}")
         finally:
@@ -185,7 +219,22 @@ class PhoenixSink:
             self.provider.shutdown()
             if time.monotonic() - started > 3:
                 self.errors.append("shutdown took more than 3 s")
+            self._otel_log.removeHandler(self._collect)
+            self._otel_log.propagate = not self._otel_log.handlers
         return self.errors
+
+    def _trace_page(self) -> str | None:
+        """The UI address of this trace; the project's id exists once Phoenix has taken a span."""
+        from phoenix.client import Client
+
+        client = Client(base_url=self.base_url)
+        for _ in range(10):
+            try:
+                project = client.projects.get(project_name=self.config.project)
+                return f"{self.base_url}/projects/{project['id']}/traces/{self.trace_id}"
+            except Exception:
+                time.sleep(0.3)
+        return None
 
     def _annotate(self) -> None:
         import httpx

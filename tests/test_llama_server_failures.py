@@ -1,0 +1,122 @@
+"""How the harness treats its embedded llama.cpp server when it crashes or stalls, against a stand-in
+server process (tests/fake_llama_server.py): a crash is reported as one, with its signal and log, and
+ends the episode unscored; a stalled request restarts the server instead of queueing a retry."""
+
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from ctxbench.errors import LLMUnavailable, ServerCrashed
+from ctxbench.llm import llama_server
+from ctxbench.llm.base import ModelConfig
+from ctxbench.llm.llama_server import LlamaServer, LocalLlamaLLM, Speed
+from ctxbench.results import load_rows, summarize
+from ctxbench.runner import run_episode
+from ctxbench.tracing.jsonl import read_trace
+from tests.conftest import needs_bwrap
+from tests.test_episode_scripted import make_config
+
+FAKE = Path(__file__).with_name("fake_llama_server.py")
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture
+def fake_server(monkeypatch, tmp_path):
+    """Every LlamaServer started in the test runs the stand-in with the given behaviour."""
+    started: list[LlamaServer] = []
+    requests = tmp_path / "requests.log"
+    monkeypatch.setenv("FAKE_LLAMA_REQUESTS", str(requests))
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+
+    def use(behaviour: str) -> ModelConfig:
+        def command(self: LlamaServer) -> list[str]:
+            started.append(self)
+            return [sys.executable, str(FAKE), "--port", str(self.port), "--behaviour", behaviour]
+
+        monkeypatch.setattr(LlamaServer, "command", command)
+        return ModelConfig(model_path=model, max_retries=1, max_tokens=64)
+
+    use.started = started  # type: ignore[attr-defined]
+    use.requests = requests  # type: ignore[attr-defined]
+    return use
+
+
+def test_a_crash_mid_request_is_reported_with_its_signal_and_log(fake_server, tmp_path):
+    llm = LocalLlamaLLM(fake_server("crash_after:2"), log_path=tmp_path / "server.log")  # the probe takes 2
+    try:
+        with pytest.raises(ServerCrashed) as crash:
+            llm.generate(MESSAGES)
+    finally:
+        llm.close()
+    message = str(crash.value)
+    assert message.startswith("llama.cpp server crashed (signal 11 SIGSEGV)")
+    assert "fake server: crash_after on completion 3" in message  # the log's last lines
+    assert "Connection error" not in message
+    assert crash.value.stop_reason == "server_crashed"
+    assert len(fake_server.requests.read_text().splitlines()) == 3  # a crash is not retried
+
+
+def test_a_build_that_crashes_on_the_first_token_fails_at_start(fake_server, tmp_path):
+    with pytest.raises(ServerCrashed, match=r"signal 11 SIGSEGV"):
+        LocalLlamaLLM(fake_server("crash_after:0"), log_path=tmp_path / "server.log")
+
+
+def test_a_stalled_request_restarts_the_server_before_the_retry(fake_server, tmp_path, monkeypatch):
+    monkeypatch.setattr(llama_server, "MIN_TIMEOUT_S", 1.0)
+    llm = LocalLlamaLLM(fake_server("hang_after:2"), log_path=tmp_path / "server.log")
+    try:
+        with pytest.raises(LLMUnavailable, match="APITimeoutError"):
+            llm.generate(MESSAGES)
+    finally:
+        llm.close()
+    servers = fake_server.started
+    assert len(servers) == 3  # the first, and one restart after each of the 2 timed-out attempts
+    lines = [line.split() for line in fake_server.requests.read_text().splitlines()]
+    # each server took its 2 probe requests; the first two also one stalled request each, and the
+    # retry went to a fresh server, never queued behind the abandoned one
+    pids = [int(pid) for pid, _ in lines]
+    first, second, third = dict.fromkeys(pids)
+    assert pids == [first] * 3 + [second] * 3 + [third] * 2
+    for server in servers:  # none is left computing an abandoned reply
+        assert server.process is not None and server.process.poll() is not None
+
+
+def test_the_timeout_follows_the_reply_limit_and_the_measured_speed(fake_server, tmp_path):
+    llm = LocalLlamaLLM(fake_server("crash_after:99"), log_path=tmp_path / "server.log")
+    try:
+        llm.speed = Speed(prompt_tps=100.0, generation_tps=10.0)
+        short, long = llm.timeout_for(MESSAGES, 64), llm.timeout_for(MESSAGES, 768)
+        big_prompt = llm.timeout_for([{"role": "user", "content": "x" * 30_000}], 64)
+        llm.speed = Speed(prompt_tps=100.0, generation_tps=1.0)  # a machine twelve times slower
+        slow = llm.timeout_for(MESSAGES, 768)
+    finally:
+        llm.close()
+    assert short == llama_server.MIN_TIMEOUT_S
+    assert long == pytest.approx(3 * (768 / 10 + 5 / 3 / 100), rel=0.01)
+    assert big_prompt == pytest.approx(3 * (10_000 / 100 + 64 / 10), rel=0.01)
+    assert slow > 2000
+
+
+@needs_bwrap
+def test_an_episode_whose_server_crashed_is_not_scored(fake_server, tmp_path):
+    model = fake_server("crash_after:2").model_dump(mode="json")
+    model |= {"backend": "llama_cpp", "tokenizer": "tiktoken:cl100k_base"}  # the stand-in has no GGUF
+    result = run_episode(make_config(tmp_path, [], model=model))
+    assert result.stop_reason == "server_crashed" and result.score is None
+    assert "signal 11 SIGSEGV" in (result.error or "")
+    end = read_trace(result.trace_path)[-1]
+    assert end["type"] == "run_end" and end["scored"] is False
+    # a sweep's table counts it apart instead of averaging in a 0
+    folder = tmp_path / "experiment" / "task" / "cell" / "0"
+    folder.mkdir(parents=True)
+    cell = {"task": "t", "policy": "p", "reasoning_mode": "agentic", "model": "m", "repeat": 0, "seed": 0}
+    (folder / "result.json").write_text(json.dumps({**result.to_record(), **cell}))
+    shutil.copy(result.trace_path, folder / "trace.jsonl")
+    (row,) = summarize(load_rows(tmp_path / "experiment"))
+    assert (row["n"], row["harness_failures"]) == (0, 1)
+    assert math.isnan(row["score"])  # nothing to average, and no 0 averaged in
