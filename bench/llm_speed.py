@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openai
 
+from ctxbench.errors import HarnessError
 from ctxbench.llm.base import ModelConfig
 from ctxbench.llm.llama_server import LlamaServer
 
@@ -91,6 +92,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"
         with LlamaServer(config, log, python=args.server_python) as server:
+            try:
+                server.probe()  # a build that cannot run here says so, with its crash report
+            except HarnessError as exc:
+                print(f"{args.server_python}: {exc}", file=sys.stderr)
+                return 1
             client = openai.OpenAI(base_url=server.base_url, api_key="local", max_retries=0, timeout=600)
             raw_speed(client, config.name, log)  # warm-up: first calls page the weights in
             prompt_tps, gen_tps = raw_speed(client, config.name, log)

@@ -18,9 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ctxbench.config import RunConfig, read_config_file, validate_config
 from ctxbench.errors import ConfigError, HarnessError
-from ctxbench.llm.base import ModelConfig
-from ctxbench.llm.llama_server import LlamaServer
-from ctxbench.paths import default_model_path
+from ctxbench.llm import llama_server
 
 
 class PromptVariant(BaseModel):
@@ -121,17 +119,12 @@ def expand(sweep: SweepConfig) -> list[Job]:
 
 
 def shared_local_servers(jobs: list[Job], stack: ExitStack, log_dir: Path) -> None:
-    """One llama.cpp server per local model for the whole sweep; episodes reach it over HTTP."""
-    servers: dict[Path, LlamaServer] = {}
-    for job in jobs:
-        model = job.config.model
-        if model.backend != "llama_cpp":
-            continue
-        path = Path(model.model_path or default_model_path())
-        if path not in servers:
-            servers[path] = stack.enter_context(LlamaServer(model, log_dir / f"llama_server_{len(servers)}.log"))
-        update = {"backend": "openai", "base_url": servers[path].base_url, "tokenizer": f"gguf:{path}"}
-        job.config.model = ModelConfig.model_validate({**model.model_dump(), **update})
+    """One llama.cpp server per local model for the whole sweep: its episodes' backends attach to it."""
+    models = {
+        llama_server.server_key(j.config.model): j.config.model for j in jobs if j.config.model.backend == "llama_cpp"
+    }
+    for index, model in enumerate(models.values()):
+        stack.enter_context(llama_server.shared_server(model, log_dir / f"llama_server_{index}.log"))
 
 
 def is_done(folder: Path) -> bool:
@@ -181,8 +174,9 @@ def run_sweep(sweep: SweepConfig, resume: bool) -> Path:
                 for future in as_completed(futures):
                     try:
                         row = future.result()
+                        score = "not scored" if row["score"] is None else f"{row['score']:.3f}"
                         progress.console.print(f"{row['task']} {row['policy']} {row['mode']} #{row['repeat']}: "
-                                               f"{row['score']:.3f} ({row['stop']})")  # fmt: skip
+                                               f"{score} ({row['stop']})")  # fmt: skip
                     except HarnessError as exc:
                         progress.console.print(f"[red]episode failed[/red] {futures[future].folder}: {exc}")
                     progress.advance(bar)

@@ -74,25 +74,40 @@ def test_a_stalled_request_restarts_the_server_before_the_retry(fake_server, tmp
             llm.generate(MESSAGES)
     finally:
         llm.close()
-    servers = fake_server.started
-    assert len(servers) == 3  # the first, and one restart after each of the 2 timed-out attempts
+    assert len(fake_server.started) == 3  # the first start, and a restart after each of the 2 timeouts
     lines = [line.split() for line in fake_server.requests.read_text().splitlines()]
-    # each server took its 2 probe requests; the first two also one stalled request each, and the
-    # retry went to a fresh server, never queued behind the abandoned one
+    # each server process took its 2 probe requests; the first two also one stalled request each,
+    # and the retry went to a fresh process, never queued behind the abandoned one
     pids = [int(pid) for pid, _ in lines]
     first, second, third = dict.fromkeys(pids)
     assert pids == [first] * 3 + [second] * 3 + [third] * 2
-    for server in servers:  # none is left computing an abandoned reply
-        assert server.process is not None and server.process.poll() is not None
+    for pid in (first, second, third):  # none is left computing an abandoned reply
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_sweep_workers_share_one_server_and_one_restart(fake_server, tmp_path, monkeypatch):
+    monkeypatch.setattr(llama_server, "MIN_TIMEOUT_S", 1.0)
+    config = fake_server("hang_after:2")
+    with llama_server.shared_server(config, tmp_path / "shared.log") as server:
+        first, second = (LocalLlamaLLM(config, log_path=tmp_path / "unused.log") for _ in range(2))
+        assert first.server is server and second.server is server and len(fake_server.started) == 1
+        started_as = server.starts
+        server.restart_after_timeout(started_as)
+        server.restart_after_timeout(started_as)  # a second worker's timeout of the same request
+        assert len(fake_server.started) == 2
+        first.close()
+        assert server.alive()  # a worker's backend never stops the shared server
+        second.close()
+    assert not server.alive()
 
 
 def test_the_timeout_follows_the_reply_limit_and_the_measured_speed(fake_server, tmp_path):
     llm = LocalLlamaLLM(fake_server("crash_after:99"), log_path=tmp_path / "server.log")
     try:
-        llm.speed = Speed(prompt_tps=100.0, generation_tps=10.0)
+        llm.server.speed = Speed(prompt_tps=100.0, generation_tps=10.0)
         short, long = llm.timeout_for(MESSAGES, 64), llm.timeout_for(MESSAGES, 768)
         big_prompt = llm.timeout_for([{"role": "user", "content": "x" * 30_000}], 64)
-        llm.speed = Speed(prompt_tps=100.0, generation_tps=1.0)  # a machine twelve times slower
+        llm.server.speed = Speed(prompt_tps=100.0, generation_tps=1.0)  # a machine twelve times slower
         slow = llm.timeout_for(MESSAGES, 768)
     finally:
         llm.close()

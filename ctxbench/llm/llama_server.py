@@ -17,8 +17,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +80,10 @@ class LlamaServer:
         self.log_path = log_path
         self.python = python  # another venv's interpreter serves another llama.cpp build (bench)
         self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | None = None  # None: not running by our choice
+        self.speed: Speed | None = None  # measured by probe()
+        self.starts = 0  # a request that timed out restarts the server only if no one else already did
+        self.lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -101,6 +106,7 @@ class LlamaServer:
                 self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_die_with_parent,
             )  # fmt: skip
+        self.starts += 1
         self._wait_ready()
         return self
 
@@ -145,7 +151,8 @@ class LlamaServer:
         generation_s = time.perf_counter() - started
         prompt_tokens = first["usage"]["prompt_tokens"]
         generated = max(1, second["usage"]["completion_tokens"])
-        return Speed(prompt_tokens / max(prompt_s, 1e-3), generated / max(generation_s, 1e-3))
+        self.speed = Speed(prompt_tokens / max(prompt_s, 1e-3), generated / max(generation_s, 1e-3))
+        return self.speed
 
     def _complete(self, prompt: str, max_tokens: int) -> dict[str, Any]:
         body = {"messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens, "temperature": 0.0}
@@ -167,20 +174,26 @@ class LlamaServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=seconds)
 
-    def restart(self) -> None:
-        """Abandons whatever the server is computing (it would finish a request nobody waits for)."""
-        self.stop()
-        self.start()
+    def restart_after_timeout(self, started_as: int) -> None:
+        """Abandons whatever the server computes (it would finish a request nobody waits for) and
+        measures it again, a slow machine being the likely cause. `started_as` is `starts` when the
+        timed-out request was sent: if another client restarted it since, once is enough."""
+        with self.lock:
+            if self.starts == started_as:
+                self.stop()
+                self.start()
+                self.probe()
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
             return
-        self.process.terminate()
+        process.terminate()
         try:
-            self.process.wait(timeout=10)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            process.kill()
+            process.wait()
 
     def __enter__(self) -> "LlamaServer":
         return self.start()
@@ -189,18 +202,47 @@ class LlamaServer:
         self.stop()
 
 
+_SHARED: dict[tuple[Path, int, int], LlamaServer] = {}
+
+
+def server_key(config: ModelConfig) -> tuple[Path, int, int]:
+    """Backends with the same key can share a server."""
+    return Path(config.model_path or default_model_path()).resolve(), config.n_ctx, config.n_threads
+
+
+@contextlib.contextmanager
+def shared_server(config: ModelConfig, log_path: Path) -> Iterator[LlamaServer]:
+    """While open, every llama_cpp backend for this model (a sweep's workers) uses one server."""
+    key = server_key(config)
+    with LlamaServer(config, log_path) as server:
+        server.probe()
+        _SHARED[key] = server
+        try:
+            yield server
+        finally:
+            _SHARED.pop(key, None)
+
+
 @BACKENDS.register("llama_cpp")
 class LocalLlamaLLM(OpenAICompatLLM):
-    """Starts its own server; closing the backend stops it."""
+    """Starts its own server, or uses the shared one that is open; closing stops only its own."""
 
     def __init__(self, config: ModelConfig, *, log_path: Path) -> None:
-        self.server = LlamaServer(config, log_path).start()
+        shared = _SHARED.get(server_key(config))
+        self.owns_server = shared is None
+        self.server = shared or LlamaServer(config, log_path).start()
         try:
-            self.speed = self.server.probe()
+            if self.server.speed is None:
+                self.server.probe()
             super().__init__(config, base_url=self.server.base_url, api_key="local")
         except BaseException:
-            self.server.stop()
+            self.close_server()
             raise
+
+    @property
+    def speed(self) -> Speed:
+        assert self.server.speed is not None
+        return self.server.speed
 
     def timeout_for(self, messages: list[Message], max_tokens: int) -> float:
         """Follows the reply limit and the measured speed (config.timeout_s is for remote endpoints)."""
@@ -208,19 +250,22 @@ class LocalLlamaLLM(OpenAICompatLLM):
         return max(MIN_TIMEOUT_S, TIMEOUT_SLACK * self.speed.expected_s(prompt_tokens, max_tokens))
 
     def _create(self, messages, seed, max_tokens, tools):  # type: ignore[no-untyped-def]
-        self.server.raise_if_dead()
+        with self.server.lock:  # a restart in progress (another worker's timeout) finishes first
+            self.server.raise_if_dead()
+            started_as = self.server.starts
         try:
             return super()._create(messages, seed, max_tokens, tools)
         except openai.APIConnectionError as exc:  # APITimeoutError included
             self.server.wait_exit(2.0)
             self.server.raise_if_dead()  # a crash is not retried
             if isinstance(exc, openai.APITimeoutError):
-                # The server still computes the abandoned reply: restart it, and measure again,
-                # since a slow machine (another heavy job) is the likely cause.
-                self.server.restart()
-                self.speed = self.server.probe()
+                self.server.restart_after_timeout(started_as)
             raise
+
+    def close_server(self) -> None:
+        if self.owns_server:
+            self.server.stop()
 
     def close(self) -> None:
         super().close()
-        self.server.stop()
+        self.close_server()
