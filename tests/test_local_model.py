@@ -44,10 +44,12 @@ def test_cli_runs_a_short_real_episode(local_model_path, tmp_path):
     # the policy's own count (GGUF tokenizer + chat template) is exactly what the server counted
     assert [c["context"]["tokens_after"] for c in calls] == [c["reply"]["usage"]["prompt_tokens"] for c in calls]
     assert all(c["reply"]["model"] for c in calls)
-    end = events[-1]
+    *_, score, end, telemetry = events  # config.json sends spans to the local Phoenix setup started
     assert end["type"] == "run_end" and end["stop_reason"] in {"max_steps", "final_answer"}
     assert end["totals"]["steps"] == len(calls)
-    assert events[-2]["type"] == "score"
+    assert score["type"] == "score"
+    assert telemetry["type"] == "telemetry" and telemetry["link"].startswith("http://127.0.0.1:6006/projects/")
+    assert f"phoenix {telemetry['link']}" in run.stdout
 
 
 def test_server_dies_with_a_killed_harness(local_model_path, tmp_path):
