@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pydantic import TypeAdapter
 
 from context_policies import AnyPolicyConfig, ContextBuilder, policy_from_config
-from context_policies.tokens import GGUFTokenCounter
 from ctxbench.events import Event
+from ctxbench.llm.tokens import GGUFTokenCounter
 from ctxbench.paths import default_model_path
 
 POLICIES: dict[str, dict] = {

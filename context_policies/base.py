@@ -12,8 +12,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from context_policies.tokens import REPLY_PRIMER, TokenCounter
 from ctxbench.events import Event, Message
+from ctxbench.llm.tokens import REPLY_PRIMER, TokenCounter
 from ctxbench.registry import Registry
 
 PINNED_KINDS = frozenset({"system", "task"})
@@ -69,8 +69,7 @@ class BuildContext:
     def tokens(self, items: Sequence[Item]) -> int:
         """Exactly counter.count_messages of the rendered items, without rendering them."""
         return REPLY_PRIMER + sum(
-            self.counter.count_message(i.role, i.content) + (tool_call_tokens(i.extra, self.counter) if i.extra else 0)
-            for i in items
+            self.counter.count_message(i.role, i.content, i.extra.get("tool_calls", ())) for i in items
         )
 
 
@@ -93,11 +92,6 @@ POLICIES: Registry[Any] = Registry("context policy")  # type name -> (config cla
 
 def render(item: Item) -> Message:
     return {"role": item.role, "content": item.content, **item.extra}
-
-
-def tool_call_tokens(extra: dict[str, Any], counter: TokenCounter) -> int:
-    calls = extra.get("tool_calls") or []
-    return sum(counter.count(c["function"]["name"]) + counter.count(c["function"]["arguments"]) for c in calls)
 
 
 def split_turns(items: Sequence[Item]) -> tuple[list[Item], list[list[Item]]]:

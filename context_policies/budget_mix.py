@@ -7,9 +7,10 @@ from typing import Literal
 from pydantic import Field
 
 from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig, flatten, split_turns
-from context_policies.retrieval import BM25Index, retrieve_texts, retrieved_item
+from context_policies.retrieval import retrieve_texts, retrieved_item
 from context_policies.structured_state import StateTracker, state_item
 from context_policies.summarization import Summarization, SummarizationConfig, digest
+from ctxbench.search import BM25Index
 
 
 class BudgetMixConfig(PolicyConfig):

@@ -14,14 +14,15 @@ from pydantic import BaseModel
 
 from benchmarks.base import AnswerError, PreparedTask, Score, Task
 from context_policies.base import ContextBuilder
-from context_policies.retrieval import BM25Index
+from ctxbench.accounting import Totals
 from ctxbench.budget import BudgetConfig
 from ctxbench.errors import HarnessError, InfrastructureError
-from ctxbench.events import Event, EventKind, Message
+from ctxbench.events import Event, EventKind
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.protocols.base import ToolProtocol
-from ctxbench.registry import Registry
 from ctxbench.sandbox.base import CellResult, Sandbox
+from ctxbench.search import BM25Index, document_entries
+from ctxbench.tools import ToolContext
 from ctxbench.tracing.jsonl import TraceWriter
 
 
@@ -45,35 +46,6 @@ class TargetReached(EpisodeEnded):
 
 class LimitsExceeded(EpisodeEnded):
     pass
-
-
-@dataclass
-class Totals:
-    steps: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    cost_usd: float = 0.0
-    llm_latency_s: float = 0.0
-    exec_s: float = 0.0
-    cells: int = 0
-    failed_cells: int = 0
-    format_errors: int = 0
-    malformed: dict[str, int] = field(default_factory=dict)  # format errors by kind
-    invalid_answers: int = 0
-    summarizer_calls: int = 0
-    summarizer_prompt_tokens: int = 0
-    summarizer_completion_tokens: int = 0
-
-    @property
-    def tokens(self) -> int:
-        """Every token spent, the summarizer's included (budgets count it)."""
-        return (
-            self.prompt_tokens
-            + self.completion_tokens
-            + self.summarizer_prompt_tokens
-            + self.summarizer_completion_tokens
-        )
 
 
 @dataclass
@@ -101,18 +73,18 @@ class Episode:
     def __init__(
         self, *, run_id: str, task: Task, prepared: PreparedTask, context: ContextBuilder, llm: LLMBackend,
         sandbox: Sandbox, budget: BudgetConfig, trace: TraceWriter, seed: int, meta: dict[str, Any],
-        protocol: ToolProtocol, tool_names: list[str],
+        protocol: ToolProtocol, tool_names: list[str], totals: Totals,
     ) -> None:  # fmt: skip
         self.protocol, self.tool_names = protocol, tool_names
         self.run_id, self.task, self.prepared = run_id, task, prepared
         self.context, self.llm, self.sandbox = context, llm, sandbox
         self.budget, self.trace, self.seed, self.meta = budget, trace, seed, meta
         self.history: list[Event] = []
-        self.totals = Totals()
+        self.totals = totals  # shared with the summarizer the context builder calls
         self.started = time.monotonic()
         self.answer: BaseModel | None = None  # what gets graded: the valid submission, or the best proposal
         self.clarifications: dict[str, str] = {}  # question -> answer, shown pinned from then on
-        self.last_result: CellResult | None = None  # of the newest run_python call
+        self.tools = ToolContext(sandbox.workdir, self.execute, self.submit, self.clarify, self.search_history)
         self._search = BM25Index()
 
     # --- what modes call -------------------------------------------------------------------
@@ -152,17 +124,6 @@ class Episode:
         calls = [c.to_message_part() for c in reply.tool_calls]
         self.add("assistant", reply.text, **({"tool_calls": calls} if calls else {}))
         return reply
-
-    def summarize(self, messages: list[Message], max_tokens: int) -> str:
-        """The LLM call summarizing policies make; its tokens are counted apart from the agent's."""
-        reply = self.llm.generate(messages, seed=self.seed, max_tokens=max_tokens)
-        t = self.totals
-        t.summarizer_calls += 1
-        t.summarizer_prompt_tokens += reply.usage.prompt_tokens
-        t.summarizer_completion_tokens += reply.usage.completion_tokens
-        t.cost_usd += reply.cost_usd
-        self.trace.emit("summarizer_call", step=t.steps, messages=messages, reply=reply.to_record())
-        return reply.text
 
     def execute(self, code: str) -> CellResult:
         result = self.sandbox.run_cell(code)
@@ -207,7 +168,7 @@ class Episode:
         """BM25 over this episode's earlier events and the task's documents."""
         earlier = [e for e in self.history if e.kind not in ("system", "task") and e.step < self.totals.steps]
         corpus = [f"[step {e.step} {e.kind}]\n{e.content}" for e in earlier]
-        corpus += [f"[task document]\n{d}" for d in self.prepared.documents]
+        corpus += document_entries(self.prepared.documents)
         hits = self._search.search(corpus, query, k)
         self.trace.emit("retrieve", step=self.totals.steps, query=query, hits=hits)
         return "\n---\n".join(corpus[h][:1500] for h in hits) if hits else "no matches"
@@ -241,6 +202,3 @@ class Episode:
         self.trace.emit("run_end", stop_reason=stop_reason, error=error, wall_time_s=wall, totals=asdict(self.totals),
                         scored=scored)  # fmt: skip
         return EpisodeResult(self.run_id, stop_reason, score, self.totals, wall, self.trace.path, error, self.meta)
-
-
-MODES: Registry[Callable[[Episode], None]] = Registry("reasoning mode")

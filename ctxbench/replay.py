@@ -8,9 +8,9 @@ from typing import Any
 
 from context_policies import ContextBuilder, policy_from_config
 from context_policies.base import PolicyConfig
-from context_policies.tokens import TokenCounter
 from ctxbench.errors import HarnessError
 from ctxbench.events import Event
+from ctxbench.llm.tokens import TokenCounter
 from ctxbench.tracing.reader import load_episode
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from benchmarks import make_task
 from context_policies import ContextBuilder, policy_from_config
-from context_policies.tokens import counter_for
+from ctxbench.accounting import Summarizer, Totals
 from ctxbench.config import RunConfig
 from ctxbench.episode import Episode, EpisodeResult
 from ctxbench.errors import HarnessError
 from ctxbench.llm import make_backend
+from ctxbench.llm.tokens import counter_for
 from ctxbench.modes import MODES
 from ctxbench.protocols import protocol_for
 from ctxbench.sandbox import make_sandbox
@@ -99,13 +100,14 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         except HarnessError as exc:
             trace.emit("run_end", stop_reason="setup_failed", error=str(exc))
             raise
-        context = ContextBuilder(policy, config.policy, counter, documents=prepared.documents)
+        totals = Totals()
+        summarizer = Summarizer(llm, totals, trace, config.seed)
+        context = ContextBuilder(policy, config.policy, counter, summarizer, documents=prepared.documents)
         episode = Episode(
             run_id=run_id, task=task, prepared=prepared, context=context, llm=llm, sandbox=sandbox,
             budget=config.budget, trace=trace, seed=config.seed, meta=meta,
-            protocol=protocol_for(config.tool_protocol, config.model), tool_names=list(config.tools),
+            protocol=protocol_for(config.tool_protocol, config.model), tool_names=list(config.tools), totals=totals,
         )  # fmt: skip
-        context.summarize = episode.summarize
         result = episode.run(mode)
     result.links = trace.links
     partial = episode_dir / "result.json.partial"

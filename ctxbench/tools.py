@@ -5,15 +5,28 @@ native protocol) and returns the observation text. `final_answer` ends the episo
 is valid; otherwise the validation error goes back to the model.
 """
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchmarks.base import AnswerError, inside_workdir
 from ctxbench.registry import Registry
+from ctxbench.sandbox.base import CellResult
 
-if TYPE_CHECKING:
-    from ctxbench.episode import Episode
+
+@dataclass
+class ToolContext:
+    """What a tool may do in an episode, and nothing more (the episode builds it)."""
+
+    workdir: Path
+    execute: Callable[[str], CellResult]  # run code in the sandbox session (counted and traced)
+    submit: Callable[[str], None]  # raises Submitted when valid, else AnswerError for the model to see
+    clarify: Callable[[str], str]
+    search: Callable[[str], str]  # BM25 over the episode's earlier steps and the task's documents
+    last_result: CellResult | None = None  # of the newest run_python call
 
 
 class Args(BaseModel):
@@ -32,7 +45,7 @@ class Tool:
         (field,) = cls.args.model_fields
         return {field: argument}
 
-    def run(self, episode: "Episode", args: Any) -> str:
+    def run(self, ctx: ToolContext, args: Any) -> str:
         raise NotImplementedError
 
     @classmethod
@@ -61,9 +74,9 @@ class RunPython(Tool):
     description = "Run Python code in a persistent session (variables persist). Data is read-only under /data."
     text_syntax = "```python\n<code>\n```"
 
-    def run(self, episode: "Episode", args: CodeArgs) -> str:
-        result = episode.execute(args.code)
-        episode.last_result = result
+    def run(self, ctx: ToolContext, args: CodeArgs) -> str:
+        result = ctx.execute(args.code)
+        ctx.last_result = result
         return "Output of your code:\n" + result.render()
 
 
@@ -81,8 +94,8 @@ class ListFiles(Tool):
     def from_text(cls, argument: str) -> dict[str, Any]:
         return {"path": argument or "."}
 
-    def run(self, episode: "Episode", args: PathArgs) -> str:
-        folder = inside_workdir(episode.sandbox.workdir, args.path, must_exist=False)
+    def run(self, ctx: ToolContext, args: PathArgs) -> str:
+        folder = inside_workdir(ctx.workdir, args.path, must_exist=False)
         if not folder.is_dir():
             return f"not a folder: {args.path}"
         entries = sorted(folder.iterdir())
@@ -105,8 +118,8 @@ class ReadFile(Tool):
     def from_text(cls, argument: str) -> dict[str, Any]:
         return {"path": argument}
 
-    def run(self, episode: "Episode", args: ReadArgs) -> str:
-        path = inside_workdir(episode.sandbox.workdir, args.path)
+    def run(self, ctx: ToolContext, args: ReadArgs) -> str:
+        path = inside_workdir(ctx.workdir, args.path)
         text = path.read_text(errors="replace")
         cut = len(text) - args.max_chars
         return text[: args.max_chars] + (f"\n[... {cut} more characters]" if cut > 0 else "")
@@ -122,8 +135,8 @@ class Retrieve(Tool):
     description = "Search your own earlier steps and the task's documents (BM25); returns the best matches."
     text_syntax = "ACTION: retrieve <query>"
 
-    def run(self, episode: "Episode", args: QueryArgs) -> str:
-        return episode.search_history(args.query)
+    def run(self, ctx: ToolContext, args: QueryArgs) -> str:
+        return ctx.search(args.query)
 
 
 class QuestionArgs(Args):
@@ -136,8 +149,8 @@ class AskClarifying(Tool):
     description = "Ask a clarifying question about the task. Answers are kept and shown to you from then on."
     text_syntax = "ACTION: ask_clarifying <question>"
 
-    def run(self, episode: "Episode", args: QuestionArgs) -> str:
-        return episode.clarify(args.question)
+    def run(self, ctx: ToolContext, args: QuestionArgs) -> str:
+        return ctx.clarify(args.question)
 
 
 class AnswerArgs(Args):
@@ -150,9 +163,9 @@ class FinalAnswer(Tool):
     description = "Submit the final answer. It is checked against the task's answer schema."
     text_syntax = "FINAL_ANSWER: <answer>"
 
-    def run(self, episode: "Episode", args: AnswerArgs) -> str:
+    def run(self, ctx: ToolContext, args: AnswerArgs) -> str:
         try:
-            episode.submit(args.answer)  # raises Submitted when valid
+            ctx.submit(args.answer)  # raises Submitted when valid
         except AnswerError as exc:
             return f"Your answer was not accepted: {exc}"
         raise AssertionError("unreachable: submit either raises Submitted or AnswerError")

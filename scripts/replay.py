@@ -18,11 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pydantic import TypeAdapter, ValidationError
 
 from context_policies import AnyPolicyConfig
-from context_policies.tokens import counter_for
 from ctxbench.cli import select_policy
 from ctxbench.config import describe_validation_error, read_config_file
 from ctxbench.errors import ConfigError, HarnessError
 from ctxbench.llm.base import ModelConfig
+from ctxbench.llm.tokens import counter_for
 from ctxbench.replay import replay, totals
 from ctxbench.tracing.reader import load_episode
 

@@ -2,8 +2,8 @@
 
 from functools import cache
 
-from context_policies.tokens import GGUFTokenCounter
 from ctxbench.events import Event
+from ctxbench.llm.tokens import GGUFTokenCounter
 from ctxbench.paths import default_model_path
 
 SYSTEM = "You are a data analyst. Reply with one python block, or FINAL_ANSWER: <answer>."

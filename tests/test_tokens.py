@@ -2,9 +2,9 @@
 
 import pytest
 
-from context_policies.tokens import TiktokenCounter, counter_for
 from ctxbench.errors import HarnessError
 from ctxbench.llm.base import ModelConfig
+from ctxbench.llm.tokens import TiktokenCounter, counter_for
 from tests.policy_helpers import counter
 
 

@@ -1,8 +1,10 @@
 """The LLM-backend protocol and its config. One call in, one reply (with usage and cost) out."""
 
+import ipaddress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -99,6 +101,18 @@ class LLMBackend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def is_local_url(url: str | None) -> bool:
+    """An endpoint on this machine (the embedded server, or a user's own): no API key needed, and
+    the text protocol and the GGUF tokenizer by default."""
+    host = urlparse(url).hostname if url else None
+    if host is None:
+        return False
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost
+        return False
 
 
 def cost_usd(config: ModelConfig, usage: Usage) -> float:

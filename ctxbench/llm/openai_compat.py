@@ -9,7 +9,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from ctxbench.errors import HarnessError, LLMUnavailable
 from ctxbench.events import Message
-from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd
+from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd, is_local_url
 
 TRANSIENT_ERRORS = (
     openai.APITimeoutError,
@@ -24,8 +24,7 @@ class OpenAICompatLLM:
     def __init__(self, config: ModelConfig, *, base_url: str | None = None, api_key: str | None = None) -> None:
         self.config = config
         self.model = config.name
-        url = base_url or config.base_url or ""
-        local = any(host in url for host in ("127.0.0.1", "localhost"))
+        local = is_local_url(base_url or config.base_url)
         key = api_key or os.environ.get(config.api_key_env) or ("local" if local else None)
         if not key:
             raise HarnessError(

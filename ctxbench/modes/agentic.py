@@ -3,7 +3,8 @@ history, ask a clarifying question) until it submits a valid final answer or a b
 
 from pydantic import ValidationError
 
-from ctxbench.episode import MODES, Episode
+from ctxbench.episode import Episode
+from ctxbench.modes.base import MODES
 from ctxbench.protocols import Call, Parsed
 from ctxbench.tools import TOOLS
 
@@ -26,7 +27,8 @@ def run_agentic(episode: Episode) -> None:
 
 def run_calls(episode: Episode, parsed: Parsed) -> None:
     for index, call in enumerate(parsed.calls):
-        if call.name == "final_answer" and index > 0 and episode.last_result and episode.last_result.outcome != "ok":
+        last = episode.tools.last_result
+        if call.name == "final_answer" and index > 0 and last and last.outcome != "ok":
             observe(episode, call, "Your FINAL_ANSWER was ignored because the code before it failed.")
             continue
         text = run_tool(episode, call)  # final_answer raises Submitted when the answer is valid
@@ -43,18 +45,18 @@ def run_tool(episode: Episode, call: Call) -> str:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
         episode.count_malformed("invalid_args")
         return f"Invalid arguments for {call.name}: {problems}"
-    episode.last_result = None
+    episode.tools.last_result = None
     try:
-        text = tool.run(episode, args)
+        text = tool.run(episode.tools, args)
     except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
         return f"[{call.name} failed] {exc}"
-    if episode.last_result is not None and episode.last_result.outcome != "ok":
+    if episode.tools.last_result is not None and episode.tools.last_result.outcome != "ok":
         text += "\n" + ERROR_HELP
     return text
 
 
 def observe(episode: Episode, call: Call, text: str) -> None:
-    result = episode.last_result if call.name == "run_python" else None
+    result = episode.tools.last_result if call.name == "run_python" else None
     meta = {"tool": call.name, "outcome": result.outcome if result else "ok",
             "stdout": result.stdout if result else text, "error": result.error if result else None}  # fmt: skip
     if call.id:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.base import AnswerError, ControllerSpec, without_answer_section
-from ctxbench.episode import MODES, Episode, TargetReached
+from ctxbench.episode import Episode, TargetReached
 from ctxbench.errors import HarnessError
+from ctxbench.modes.base import MODES
 from ctxbench.protocols.text import CODE_BLOCK
 
 JSON_BLOCK = re.compile(r"```(?:json)?[ \t]*\n(\{.*?\})[ \t]*\n?```|(\{.*\})", re.DOTALL)

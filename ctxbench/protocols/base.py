@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ctxbench.llm.base import LLMReply, ModelConfig
+from ctxbench.llm.base import LLMReply, ModelConfig, is_local_url
 
 ProtocolName = Literal["auto", "text", "native"]
 
@@ -48,6 +48,5 @@ def protocol_for(name: ProtocolName, model: ModelConfig) -> ToolProtocol:
     from ctxbench.protocols.text import TextProtocol
 
     if name == "auto":
-        local = model.base_url is not None and any(h in model.base_url for h in ("127.0.0.1", "localhost"))
-        name = "native" if model.backend == "openai" and not local else "text"
+        name = "native" if model.backend == "openai" and not is_local_url(model.base_url) else "text"
     return NativeProtocol() if name == "native" else TextProtocol()

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from pydantic import TypeAdapter  # noqa: E402
 
 from context_policies import AnyPolicyConfig  # noqa: E402
-from context_policies.tokens import counter_for  # noqa: E402
 from ctxbench.llm.base import ModelConfig  # noqa: E402
+from ctxbench.llm.tokens import counter_for  # noqa: E402
 from ctxbench.replay import replay  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -3,13 +3,14 @@ models, tiktoken for OpenAI models. Counts are cached per text: events never cha
 
 import ctypes
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from ctxbench.errors import HarnessError
 from ctxbench.events import Message
-from ctxbench.llm.base import ModelConfig
+from ctxbench.llm.base import ModelConfig, is_local_url
 from ctxbench.paths import default_model_path
 
 # Tokens a chat template adds around each message: ChatML (Qwen) `<|im_start|>role\n ... <|im_end|>\n`.
@@ -23,7 +24,7 @@ class TokenCounter(Protocol):
 
     def count(self, text: str) -> int: ...
 
-    def count_message(self, role: str, content: str) -> int: ...
+    def count_message(self, role: str, content: str, tool_calls: Sequence[dict[str, Any]] = ()) -> int: ...
 
     def count_messages(self, messages: list[Message]) -> int: ...
 
@@ -41,17 +42,14 @@ class _CachedCounter:
     def count(self, text: str) -> int:  # replaced by the cached version in __init__
         return self._count(text)
 
-    def count_message(self, role: str, content: str) -> int:
-        return self.count(role) + self.count(content) + self.per_message
+    def count_message(self, role: str, content: str, tool_calls: Sequence[dict[str, Any]] = ()) -> int:
+        """One message as the chat template lays it out; the one formula every count uses."""
+        calls = sum(self.count(c["function"]["name"]) + self.count(c["function"]["arguments"]) for c in tool_calls)
+        return self.count(role) + self.count(content) + self.per_message + calls
 
     def count_messages(self, messages: list[Message]) -> int:
         return REPLY_PRIMER + sum(
-            self.count_message(m["role"], m["content"])
-            + sum(
-                self.count(c["function"]["name"]) + self.count(c["function"]["arguments"])
-                for c in m.get("tool_calls", [])
-            )
-            for m in messages
+            self.count_message(m["role"], m["content"], m.get("tool_calls", ())) for m in messages
         )
 
 
@@ -121,8 +119,7 @@ def counter_for(config: ModelConfig) -> TokenCounter:
     """The tokenizer named by `config.tokenizer`, or by the backend when it is `auto`."""
     spec = config.tokenizer
     if spec == "auto":
-        local = config.base_url is not None and any(h in config.base_url for h in ("127.0.0.1", "localhost"))
-        if config.backend == "openai" and not local:
+        if config.backend == "openai" and not is_local_url(config.base_url):
             return TiktokenCounter(_tiktoken_encoding_for(config.name))
         return GGUFTokenCounter(Path(config.model_path or default_model_path()))
     kind, _, value = spec.partition(":")
