@@ -31,8 +31,8 @@ POLICIES: dict[str, dict] = {
     "observation_masking": {"type": "observation_masking", "keep_last": 2},
     "retrieval": {"type": "retrieval", "keep_last": 2, "top_k": 3},
     "structured_state": {"type": "structured_state"},
-    "budget_mix": {"type": "budget_mix", "max_tokens": 3000},
-    "short_context": {"type": "pipeline", "max_tokens": 2500, "stages": [
+    "budget_mix": {"type": "budget_mix", "context_tokens": 3000},
+    "short_context": {"type": "pipeline", "context_tokens": 2500, "stages": [
         {"type": "retrieval", "keep_last": 3, "top_k": 2, "retrieved_tokens": 400},
         {"type": "observation_masking", "keep_last": 1}]},
 }  # fmt: skip

@@ -10,28 +10,34 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ctxbench.events import Event, Message
 from ctxbench.llm.tokens import REPLY_PRIMER, TokenCounter
 from ctxbench.registry import Registry
+from ctxbench.renamed import reject_renamed
 
-PINNED_KINDS = frozenset({"system", "task"})
+PINNED_KINDS = frozenset({"system", "task", "clarification"})  # never dropped by a policy or a budget
 
 
 class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: str
-    max_tokens: int | None = Field(
+    context_tokens: int | None = Field(
         None, ge=1, description="Token budget of the messages this policy returns (None: no budget)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        return reject_renamed(data, {"max_tokens": "context_tokens"})
 
 
 @dataclass(frozen=True)
 class Item:
     """One message-to-be. `step` ties it to the turn it came from (0: before any model turn)."""
 
-    kind: str  # system | task | assistant | observation | feedback | summary | retrieved | state
+    kind: str  # system | task | clarification | assistant | observation | feedback | summary | retrieved | state
     content: str
     step: int
     role: str = "user"
@@ -87,7 +93,7 @@ class ContextView:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-POLICIES: Registry[Any] = Registry("context policy")  # type name -> (config class, policy class)
+POLICIES: Registry[Any] = Registry("context policy")  # type name -> policy class (its config: .config_class)
 
 
 def render(item: Item) -> Message:
@@ -192,22 +198,22 @@ class ContextBuilder:
         items = [Item.of(e) for e in history]
         if notes:
             fixed = sum(1 for i in items if i.pinned and i.step == 0)
-            items[fixed:fixed] = [Item("task", note, 0) for note in notes]
+            items[fixed:fixed] = [Item("clarification", note, 0) for note in notes]
         before = ctx.tokens(items)
         items = apply_with_budget(self.policy, self.config, items, ctx)
         messages = [render(i) for i in items]
         after = self.counter.count_messages(messages)
         ctx.record.update(
             policy=self.config.type, tokenizer=self.counter.name, tokens_before=before, tokens_after=after,
-            budget=self.config.max_tokens, events=len(history), kept=len(items),
+            budget=self.config.context_tokens, events=len(history), kept=len(items),
         )  # fmt: skip
         return ContextView(messages, ctx.record)
 
 
 def apply_with_budget(policy: ContextPolicy, config: PolicyConfig, items: list[Item], ctx: BuildContext) -> list[Item]:
     items = policy.apply(items, ctx)
-    if config.max_tokens is not None:
-        items = fit_to_budget(items, config.max_tokens, ctx)
+    if config.context_tokens is not None:
+        items = fit_to_budget(items, config.context_tokens, ctx)
     return items
 
 

@@ -15,7 +15,7 @@ from ctxbench.search import BM25Index
 
 class BudgetMixConfig(PolicyConfig):
     type: Literal["budget_mix"] = "budget_mix"
-    max_tokens: int | None = Field(3000, ge=1, description="The budget the mix is fitted to")
+    context_tokens: int | None = Field(3000, ge=1, description="The budget the mix is fitted to")
     keep_last: int = Field(2, ge=1, description="Newest turns shown raw")
     top_k: int = Field(2, ge=0, description="Retrieved older turns/documents (0: none)")
     retrieved_tokens: int = Field(500, ge=16)

@@ -2,12 +2,13 @@
 plus the newly folded turns), fired when the unsummarized older turns pass a token threshold.
 The summarizer's own tokens are counted separately by the episode and traced."""
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig, flatten, render, split_turns
 from ctxbench.errors import HarnessError
+from ctxbench.renamed import reject_renamed
 
 SUMMARIZER_SYSTEM = (
     "You keep a running summary of a data-analysis agent's work. Keep what the agent will need: "
@@ -38,7 +39,12 @@ class SummarizationConfig(PolicyConfig):
     type: Literal["summarization"] = "summarization"
     keep_last: int = Field(2, ge=1, description="Newest turns always shown raw")
     trigger_tokens: int = Field(1500, ge=1, description="Summarize when unsummarized older turns exceed this")
-    summary_max_tokens: int = Field(400, ge=16, description="Completion limit of one summarizer call")
+    summary_reply_tokens: int = Field(400, ge=16, description="Completion limit of one summarizer call")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_summary(cls, data: Any) -> Any:
+        return reject_renamed(data, {"summary_max_tokens": "summary_reply_tokens"})
 
 
 @POLICIES.register("summarization")
@@ -71,8 +77,8 @@ class Summarization:
         previous = f"Current summary:\n{self._summary}\n\n" if self._summary else ""
         prompt = (
             f"{previous}New steps to fold in:\n{turns_as_text(pending)}\n\n"
-            f"Write the updated summary (at most {self.config.summary_max_tokens * 3 // 4} words)."
+            f"Write the updated summary (at most {self.config.summary_reply_tokens * 3 // 4} words)."
         )
         messages = [render(Item("system", SUMMARIZER_SYSTEM, 0, "system")), {"role": "user", "content": prompt}]
         ctx.note("summarizer_calls")
-        return ctx.summarize(messages, self.config.summary_max_tokens).strip()
+        return ctx.summarize(messages, self.config.summary_reply_tokens).strip()

@@ -12,9 +12,9 @@ from ctxbench.tracing.jsonl import TraceWriter
 @dataclass
 class Totals:
     steps: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
+    agent_prompt_tokens: int = 0  # the agent's own model calls; the summarizer's are counted below
+    agent_completion_tokens: int = 0
+    agent_cached_tokens: int = 0
     cost_usd: float = 0.0
     llm_latency_s: float = 0.0
     exec_s: float = 0.0
@@ -28,11 +28,11 @@ class Totals:
     summarizer_completion_tokens: int = 0
 
     @property
-    def tokens(self) -> int:
+    def all_tokens(self) -> int:
         """Every token spent, the summarizer's included (budgets count it)."""
         return (
-            self.prompt_tokens
-            + self.completion_tokens
+            self.agent_prompt_tokens
+            + self.agent_completion_tokens
             + self.summarizer_prompt_tokens
             + self.summarizer_completion_tokens
         )
@@ -44,8 +44,8 @@ class Summarizer:
     def __init__(self, llm: LLMBackend, totals: Totals, trace: TraceWriter, seed: int) -> None:
         self.llm, self.totals, self.trace, self.seed = llm, totals, trace, seed
 
-    def __call__(self, messages: list[Message], max_tokens: int) -> str:
-        reply = self.llm.generate(messages, seed=self.seed, max_tokens=max_tokens)
+    def __call__(self, messages: list[Message], reply_tokens: int) -> str:
+        reply = self.llm.generate(messages, seed=self.seed, reply_tokens=reply_tokens)
         t = self.totals
         t.summarizer_calls += 1
         t.summarizer_prompt_tokens += reply.usage.prompt_tokens

@@ -209,7 +209,7 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
         f"format_errors={t.format_errors} invalid_answers={t.invalid_answers}"
     )
     console.print(
-        f"tokens prompt={t.prompt_tokens} completion={t.completion_tokens} cached={t.cached_tokens} "
+        f"tokens prompt={t.agent_prompt_tokens} completion={t.agent_completion_tokens} cached={t.agent_cached_tokens} "
         f"cost=${t.cost_usd:.4f} wall={result.wall_time_s:.1f}s"
     )
     if result.error:

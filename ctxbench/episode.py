@@ -100,8 +100,8 @@ class Episode:
         b = self.budget
         if self.totals.steps >= b.max_steps:
             raise LimitsExceeded("max_steps")
-        if self.totals.tokens >= b.max_tokens:
-            raise LimitsExceeded("max_tokens")
+        if self.totals.all_tokens >= b.episode_tokens:
+            raise LimitsExceeded("episode_tokens")
         if time.monotonic() - self.started >= b.wall_time_s:
             raise LimitsExceeded("wall_time")
         if b.max_cost_usd is not None and self.totals.cost_usd >= b.max_cost_usd:
@@ -115,9 +115,9 @@ class Episode:
         reply = self.llm.generate(view.messages, seed=self.seed * 10_000 + self.totals.steps, tools=tools)
         t = self.totals
         t.steps += 1
-        t.prompt_tokens += reply.usage.prompt_tokens
-        t.completion_tokens += reply.usage.completion_tokens
-        t.cached_tokens += reply.usage.cached_tokens or 0
+        t.agent_prompt_tokens += reply.usage.prompt_tokens
+        t.agent_completion_tokens += reply.usage.completion_tokens
+        t.agent_cached_tokens += reply.usage.cached_tokens or 0
         t.cost_usd += reply.cost_usd
         t.llm_latency_s += reply.latency_s
         self.trace.emit("llm_call", step=t.steps, context=view.record, messages=view.messages, reply=reply.to_record())

@@ -28,8 +28,8 @@ def load_rows(experiment: Path) -> list[dict[str, Any]]:
             "model": result["model"], "prompt": result.get("prompt", ""), "repeat": result["repeat"],
             "seed": result["seed"],
             "score": score["value"] if score else None, "passed": bool(score and score["passed"]),
-            "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
-            "cached_tokens": totals["cached_tokens"], "cost_usd": totals["cost_usd"], "steps": totals["steps"],
+            "prompt_tokens": totals["agent_prompt_tokens"], "completion_tokens": totals["agent_completion_tokens"],
+            "cached_tokens": totals["agent_cached_tokens"], "cost_usd": totals["cost_usd"], "steps": totals["steps"],
             "wall_s": result["wall_time_s"], "stop_reason": result["stop_reason"], "trace": trace,
         })  # fmt: skip
     return rows

@@ -64,8 +64,8 @@ def main() -> int:
                 print(f"problem {problem}: not scored ({result.stop_reason}: {result.error})")
                 continue
             row = {"problem": problem, "passed": result.score.value == 1.0, "stop_reason": result.stop_reason,
-                   "steps": result.totals.steps, "tokens": result.totals.tokens, "wall_s": round(result.wall_time_s, 1),
-                   "trace": str(result.trace_path)}  # fmt: skip
+                   "steps": result.totals.steps, "tokens": result.totals.all_tokens,
+                   "wall_s": round(result.wall_time_s, 1), "trace": str(result.trace_path)}  # fmt: skip
             with open(results, "a") as f:
                 f.write(json.dumps(row) + "\n")
             done[problem] = row

@@ -3,7 +3,7 @@
 report the context tokens that policy would have sent at each step.
 
     .venv/bin/python scripts/replay.py traces/<run>.jsonl --policy-type observation_masking
-    .venv/bin/python scripts/replay.py TRACE --policy-type short_context --policy-param max_tokens=1500
+    .venv/bin/python scripts/replay.py TRACE --policy-type short_context --policy-param context_tokens=1500
 
 Tokens are counted with the tokenizer of the recorded run's model. Summarizing policies need an LLM
 and are refused here.

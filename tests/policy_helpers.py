@@ -27,7 +27,7 @@ def history(turns: list[tuple[str, str]], system: str = SYSTEM, task: str = TASK
 def fake_summarizer(calls: list):
     """A deterministic stand-in LLM for summaries; records what it was asked."""
 
-    def summarize(messages, max_tokens):
+    def summarize(messages, reply_tokens):
         calls.append(messages)
         return f"summary #{len(calls)} of {len(messages[-1]['content'])} chars"
 

@@ -59,9 +59,9 @@ def test_policy_presets_and_params():
     for preset in ("short_context", "long_context"):
         config = validate_config(apply_overrides(raw, build_parser("x").parse_args(["--policy-type", preset])), "x")
         assert config.policy.type == "pipeline" and config.policy_label == preset
-        assert config.policy.max_tokens == raw["policy_presets"][preset]["max_tokens"]
-    args = build_parser("x").parse_args(["--policy-type", "short_context", "--policy-param", "max_tokens=900"])
-    assert validate_config(apply_overrides(raw, args), "x").policy.max_tokens == 900
+        assert config.policy.context_tokens == raw["policy_presets"][preset]["context_tokens"]
+    args = build_parser("x").parse_args(["--policy-type", "short_context", "--policy-param", "context_tokens=900"])
+    assert validate_config(apply_overrides(raw, args), "x").policy.context_tokens == 900
     args = build_parser("x").parse_args(["--policy-type", "sliding_window", "--policy-param", "turns=3"])
     config = validate_config(apply_overrides(raw, args), "x")
     assert (config.policy.type, config.policy.turns, config.policy_label) == ("sliding_window", 3, "sliding_window")
@@ -116,5 +116,29 @@ def test_a_config_without_policy_gets_the_default_and_flags_leave_it_alone(tmp_p
     args = build_parser("x").parse_args(["--max-steps", "2"])
     config = validate_config(apply_overrides({"model": {"backend": "scripted"}}, args), "x")
     assert config.policy.type == "full_history"
+    args = build_parser("x").parse_args(["--policy-param", "context_tokens=500"])
+    assert validate_config(apply_overrides({}, args), "x").policy.context_tokens == 500
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"policy": {"type": "full_history", "max_tokens": 5}}, "policy: `max_tokens` was renamed `context_tokens`"),
+        ({"model": {"max_tokens": 5}}, "model: `max_tokens` was renamed `reply_tokens`"),
+        ({"budget": {"max_tokens": 5}}, "budget: `max_tokens` was renamed `episode_tokens`"),
+        (
+            {"policy": {"type": "pipeline", "stages": [{"type": "summarization", "summary_max_tokens": 50}]}},
+            "policy.stages.0: `summary_max_tokens` was renamed `summary_reply_tokens`",
+        ),
+    ],
+)
+def test_an_old_budget_name_is_named_with_its_new_one(raw, expected):
+    with pytest.raises(ConfigError) as error:
+        validate_config(raw, "old.json")
+    assert str(error.value) == f"old.json: {expected}"
+
+
+def test_an_old_budget_name_as_a_flag(tmp_path):
     args = build_parser("x").parse_args(["--policy-param", "max_tokens=500"])
-    assert validate_config(apply_overrides({}, args), "x").policy.max_tokens == 500
+    with pytest.raises(ConfigError, match="`max_tokens` was renamed `context_tokens`"):
+        validate_config(apply_overrides({}, args), "x")

@@ -80,8 +80,8 @@ def test_step_budget_ends_the_episode_with_a_zero_score(tmp_path):
 
 
 def test_token_budget_ends_the_episode(tmp_path):
-    result = run_episode(make_config(tmp_path, [code("print(1)")] * 5, budget={"max_tokens": 50}))
-    assert result.stop_reason == "max_tokens"
+    result = run_episode(make_config(tmp_path, [code("print(1)")] * 5, budget={"episode_tokens": 50}))
+    assert result.stop_reason == "episode_tokens"
     assert result.totals.steps < 5
 
 
@@ -121,12 +121,12 @@ def test_summarizer_tokens_are_counted_apart_and_traced(tmp_path):
     long_output = "print('" + "row " * 150 + "')"
     # The summarizer shares the scripted model: its replies are interleaved where the policy calls it.
     replies = [code(long_output), code(long_output), "first summary", code(long_output), "second summary", code("4")]
-    policy = {"type": "summarization", "keep_last": 1, "trigger_tokens": 50, "summary_max_tokens": 64}
+    policy = {"type": "summarization", "keep_last": 1, "trigger_tokens": 50, "summary_reply_tokens": 64}
     result = run_episode(make_config(tmp_path, replies, policy=policy, budget={"max_steps": 4}))
     t = result.totals
     assert (t.steps, t.summarizer_calls) == (4, 2)
     assert t.summarizer_prompt_tokens > 0 and t.summarizer_completion_tokens == 4
-    assert t.tokens == t.prompt_tokens + t.completion_tokens + t.summarizer_prompt_tokens + 4
+    assert t.all_tokens == t.agent_prompt_tokens + t.agent_completion_tokens + t.summarizer_prompt_tokens + 4
     events = read_trace(result.trace_path)
     first, second = [e for e in events if e["type"] == "summarizer_call"]
     assert "row row" in first["messages"][-1]["content"]

@@ -39,7 +39,7 @@ def fake_server(monkeypatch, tmp_path):
             return [sys.executable, str(FAKE), "--port", str(self.port), "--behaviour", behaviour]
 
         monkeypatch.setattr(LlamaServer, "command", command)
-        return ModelConfig(model_path=model, max_retries=1, max_tokens=64)
+        return ModelConfig(model_path=model, max_retries=1, reply_tokens=64)
 
     use.started = started  # type: ignore[attr-defined]
     use.requests = requests  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, needs_bwrap]
 
 
 def test_local_server_answers_with_usage_and_stops(local_model_path, tmp_path):
-    llm = make_backend(ModelConfig(max_tokens=64, temperature=0.0), log_dir=tmp_path)
+    llm = make_backend(ModelConfig(reply_tokens=64, temperature=0.0), log_dir=tmp_path)
     try:
         reply = llm.generate([{"role": "user", "content": "Write a python block that prints 6*7."}], seed=0)
     finally:

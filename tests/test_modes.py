@@ -117,7 +117,11 @@ def test_controller_grades_the_best_proposal_when_iterations_run_out(tmp_path):
 
 @pytest.mark.parametrize(
     ("budget", "reason"),
-    [({"max_steps": 1}, "max_steps"), ({"max_tokens": 10}, "max_tokens"), ({"wall_time_s": 0.001}, "wall_time")],
+    [
+        ({"max_steps": 1}, "max_steps"),
+        ({"episode_tokens": 10}, "episode_tokens"),
+        ({"wall_time_s": 0.001}, "wall_time"),
+    ],
 )
 def test_budget_stop_reasons(tmp_path, budget, reason):
     result = run_episode(make_config(tmp_path, [code("x = 1")] * 3, budget=budget))

@@ -68,7 +68,7 @@ def test_usage_cost_and_cached_tokens(config, monkeypatch):
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.cached_tokens) == (1000, 200, 600)
     assert reply.cost_usd == pytest.approx((1000 * 2.0 + 200 * 10.0) / 1e6)
     body = server.requests[0]["body"]
-    assert (body["model"], body["seed"], body["max_tokens"]) == ("fake-model", 3, config.max_tokens)
+    assert (body["model"], body["seed"], body["max_tokens"]) == ("fake-model", 3, config.reply_tokens)
     assert server.requests[0]["auth"] == "Bearer sk-from-env"
 
 

@@ -124,12 +124,12 @@ def test_structured_state_tracks_plan_facts_results_and_open_questions():
 
 def test_budget_mix_fits_its_budget_giving_up_the_summary_first():
     events = history(TURNS * 3)
-    roomy = builder({"type": "budget_mix", "max_tokens": 5000, "keep_last": 2, "top_k": 1}).build(events)
+    roomy = builder({"type": "budget_mix", "context_tokens": 5000, "keep_last": 2, "top_k": 1}).build(events)
     kinds = [c.split("\n", 1)[0] for c in contents(roomy)[2:5]]
     assert kinds == ["Earlier steps, one line each:", "Relevant earlier steps and documents (retrieved):",
                      "Your working state (kept by the harness, JSON):"]  # fmt: skip
     tight_budget = roomy.record["tokens_after"] - 100
-    tight = builder({"type": "budget_mix", "max_tokens": tight_budget, "keep_last": 2, "top_k": 1}).build(events)
+    tight = builder({"type": "budget_mix", "context_tokens": tight_budget, "keep_last": 2, "top_k": 1}).build(events)
     assert tight.record["tokens_after"] <= tight_budget
     assert not any(c.startswith("Earlier steps, one line each:") for c in contents(tight))
     assert any(c.startswith("Your working state") for c in contents(tight))
@@ -137,7 +137,7 @@ def test_budget_mix_fits_its_budget_giving_up_the_summary_first():
 
 def test_pipeline_applies_stages_in_order_and_its_budget_last():
     stages = [{"type": "sliding_window", "turns": 4}, {"type": "observation_masking", "keep_last": 1}]
-    config = {"type": "pipeline", "max_tokens": 400, "stages": stages}
+    config = {"type": "pipeline", "context_tokens": 400, "stages": stages}
     view = builder(config).build(history(TURNS))
     assert view.record["tokens_after"] <= 400
     assert contents(view)[:2] == [SYSTEM, TASK]
@@ -146,6 +146,6 @@ def test_pipeline_applies_stages_in_order_and_its_budget_last():
 
 
 def test_fixed_parts_over_budget_are_reported():
-    view = builder({"type": "full_history", "max_tokens": 10}).build(history(TURNS))
+    view = builder({"type": "full_history", "context_tokens": 10}).build(history(TURNS))
     assert contents(view) == [SYSTEM, TASK]
     assert "system prompt and task alone need" in view.record["over_budget"]

@@ -58,7 +58,7 @@ def policy_configs(draw) -> dict:
             "type": "pipeline",
             "stages": [stage(k, draw) for k in draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3))],
         }
-    config["max_tokens"] = draw(st.one_of(st.none(), st.integers(20, 3000)))
+    config["context_tokens"] = draw(st.one_of(st.none(), st.integers(20, 3000)))
     return config
 
 
@@ -79,7 +79,7 @@ def test_policy_properties(events, config_dict):
     assert view.messages[:2] == fixed, "system prompt and task are always first, unchanged"
     assert view.record["tokens_after"] == counter().count_messages(view.messages)
     assert view.record["tokens_before"] == counter().count_messages([e.to_message() for e in events])
-    budget = config_dict["max_tokens"]
+    budget = config_dict["context_tokens"]
     if budget is not None and view.record["tokens_after"] > budget:
         assert "over_budget" in view.record
         assert counter().count_messages(fixed) > budget, "only the fixed parts may exceed the budget"

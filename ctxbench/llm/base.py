@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ctxbench.events import Message
 from ctxbench.registry import Registry
+from ctxbench.renamed import reject_renamed
 
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 
@@ -29,7 +30,7 @@ class ModelConfig(BaseModel):
     n_ctx: int = Field(8192, ge=512)
     n_threads: int = Field(2, ge=1)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
-    max_tokens: int = Field(768, ge=1, description="Completion tokens per call")
+    reply_tokens: int = Field(768, ge=1, description="Completion tokens per call (the reply limit)")
     timeout_s: float = Field(
         180.0,
         gt=0,
@@ -49,6 +50,11 @@ class ModelConfig(BaseModel):
         description="For context budgets: auto (the GGUF for local/compatible servers and the scripted "
         "backend, tiktoken for OpenAI), gguf:PATH, or tiktoken:ENCODING",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        return reject_renamed(data, {"max_tokens": "reply_tokens"})
 
 
 @dataclass
@@ -93,10 +99,10 @@ class LLMBackend(Protocol):
     model: str
 
     def generate(
-        self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None,
+        self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
         tools: list[dict[str, Any]] | None = None,
     ) -> LLMReply:  # fmt: skip
-        """max_tokens: completion limit of this call (None: the configured one); tools: OpenAI-style
+        """reply_tokens: completion limit of this call (None: the configured one); tools: OpenAI-style
         function schemas for the native tool protocol."""
         ...
 

@@ -244,17 +244,17 @@ class LocalLlamaLLM(OpenAICompatLLM):
         assert self.server.speed is not None
         return self.server.speed
 
-    def timeout_for(self, messages: list[Message], max_tokens: int) -> float:
+    def timeout_for(self, messages: list[Message], reply_tokens: int) -> float:
         """Follows the reply limit and the measured speed (config.timeout_s is for remote endpoints)."""
         prompt_tokens = sum(len(str(m.get("content") or "")) for m in messages) / CHARS_PER_TOKEN
-        return max(MIN_TIMEOUT_S, TIMEOUT_SLACK * self.speed.expected_s(prompt_tokens, max_tokens))
+        return max(MIN_TIMEOUT_S, TIMEOUT_SLACK * self.speed.expected_s(prompt_tokens, reply_tokens))
 
-    def _create(self, messages, seed, max_tokens, tools):  # type: ignore[no-untyped-def]
+    def _create(self, messages, seed, reply_tokens, tools):  # type: ignore[no-untyped-def]
         with self.server.lock:  # a restart in progress (another worker's timeout) finishes first
             self.server.raise_if_dead()
             started_as = self.server.starts
         try:
-            return super()._create(messages, seed, max_tokens, tools)
+            return super()._create(messages, seed, reply_tokens, tools)
         except openai.APIConnectionError as exc:  # APITimeoutError included
             self.server.wait_exit(2.0)
             self.server.raise_if_dead()  # a crash is not retried

@@ -37,7 +37,7 @@ class OpenAICompatLLM:
         )
 
     def generate(
-        self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None,
+        self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
         tools: list[dict[str, Any]] | None = None,
     ) -> LLMReply:  # fmt: skip
         retrying = Retrying(
@@ -48,7 +48,7 @@ class OpenAICompatLLM:
         )
         started = time.perf_counter()
         try:
-            response = retrying(self._create, messages, seed, max_tokens or self.config.max_tokens, tools)
+            response = retrying(self._create, messages, seed, reply_tokens or self.config.reply_tokens, tools)
         except openai.APIError as exc:
             raise LLMUnavailable(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         latency = time.perf_counter() - started
@@ -68,19 +68,19 @@ class OpenAICompatLLM:
             ],
         )
 
-    def timeout_for(self, messages: list[Message], max_tokens: int) -> float:
+    def timeout_for(self, messages: list[Message], reply_tokens: int) -> float:
         """Seconds one attempt may take."""
         return self.config.timeout_s
 
-    def _create(self, messages: list[Message], seed: int | None, max_tokens: int, tools):  # type: ignore[no-untyped-def]
+    def _create(self, messages: list[Message], seed: int | None, reply_tokens: int, tools):  # type: ignore[no-untyped-def]
         extra = {"tools": tools} if tools else {}
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]
             temperature=self.config.temperature,
-            max_tokens=max_tokens,
+            max_tokens=reply_tokens,
             seed=seed,
-            timeout=self.timeout_for(messages, max_tokens),
+            timeout=self.timeout_for(messages, reply_tokens),
             **extra,
         )
 

@@ -19,7 +19,7 @@ class ScriptedLLM:
         self.tools_offered: list[list[dict[str, Any]] | None] = []
 
     def generate(
-        self, messages: list[Message], *, seed: int | None = None, max_tokens: int | None = None,
+        self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
         tools: list[dict[str, Any]] | None = None,
     ) -> LLMReply:  # fmt: skip
         if len(self.calls) >= len(self._replies):

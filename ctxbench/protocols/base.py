@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ctxbench.llm.base import LLMReply, ModelConfig, is_local_url
+from ctxbench.llm.base import LLMReply
 
 ProtocolName = Literal["auto", "text", "native"]
 
@@ -39,14 +39,3 @@ class ToolProtocol(Protocol):
     def tool_schemas(self, tool_names: list[str]) -> list[dict[str, Any]] | None: ...
 
     def parse(self, reply: LLMReply, tool_names: list[str]) -> Parsed: ...
-
-
-def protocol_for(name: ProtocolName, model: ModelConfig) -> ToolProtocol:
-    """`auto`: native tool calls for OpenAI-compatible remote models, the text protocol for the local
-    llama.cpp model and the scripted backend (small models are far more reliable with text)."""
-    from ctxbench.protocols.native import NativeProtocol
-    from ctxbench.protocols.text import TextProtocol
-
-    if name == "auto":
-        name = "native" if model.backend == "openai" and not is_local_url(model.base_url) else "text"
-    return NativeProtocol() if name == "native" else TextProtocol()

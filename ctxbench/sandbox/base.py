@@ -15,6 +15,21 @@ from ctxbench.registry import Registry
 Outcome = Literal["ok", "error", "timeout", "killed", "crashed"]
 
 
+# The session's environment on every backend (each adds only where its Python lives: PATH).
+SESSION_ENV = {
+    "HOME": "/work",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+    "LANG": "C.UTF-8",
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": "/tmp/matplotlib",
+    "NUMBA_CACHE_DIR": "/tmp/numba",
+    "OMP_NUM_THREADS": "2",
+    "OPENBLAS_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+}
+
+
 class SandboxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

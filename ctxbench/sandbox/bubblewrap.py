@@ -9,7 +9,7 @@ import sysconfig
 from pathlib import Path
 
 from ctxbench.errors import HarnessError
-from ctxbench.sandbox.base import SANDBOXES
+from ctxbench.sandbox.base import SANDBOXES, SESSION_ENV
 from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, Channel, KernelSandbox, ProcessChannel
 
 # Each session gets its own uid so that process limits of parallel sessions don't add up.
@@ -22,21 +22,7 @@ def _next_uid() -> int:
 
 
 def sandbox_env() -> dict[str, str]:
-    threads = "2"
-    return {
-        "HOME": "/work",
-        "PATH": "/opt/python/bin:/usr/bin:/bin",
-        "PYTHONPATH": "/opt/site-packages",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": "/tmp/matplotlib",
-        "NUMBA_CACHE_DIR": "/tmp/numba",
-        "OMP_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-    }
+    return {**SESSION_ENV, "PATH": "/opt/python/bin:/usr/bin:/bin", "PYTHONPATH": "/opt/site-packages"}
 
 
 @SANDBOXES.register("bubblewrap")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxbench.errors import HarnessError
-from ctxbench.sandbox.base import SANDBOXES, SandboxConfig
+from ctxbench.sandbox.base import SANDBOXES, SESSION_ENV, SandboxConfig
 from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, Channel, KernelSandbox
 
 LABEL = "ctxbench.sandbox"
@@ -88,6 +88,7 @@ def create_container(
         return client.containers.create(
             config.docker_image, command=["/opt/venv/bin/python", "-u", "/opt/kernel.py"], name=name,
             stdin_open=True, detach=True, tty=False,  # detach: stdin stays open between attaches
+            environment=SESSION_ENV,
             labels={LABEL: "1", OWNER_LABEL: owner},
             network_mode="none", mem_limit=memory, memswap_limit=memory, pids_limit=config.max_procs,
             nano_cpus=int(config.cpus * 1e9), read_only=True,

@@ -43,8 +43,8 @@ REPLAY_POLICIES = {
     "observation_masking": {"type": "observation_masking", "keep_last": 1},
     "retrieval": {"type": "retrieval", "keep_last": 1, "top_k": 2},
     "structured_state": {"type": "structured_state"},
-    "budget_mix": {"type": "budget_mix", "max_tokens": 1500},
-    "pipeline": {"type": "pipeline", "max_tokens": 1200,
+    "budget_mix": {"type": "budget_mix", "context_tokens": 1500},
+    "pipeline": {"type": "pipeline", "context_tokens": 1200,
                  "stages": [{"type": "retrieval", "keep_last": 2}, {"type": "observation_masking", "keep_last": 1}]},
 }  # fmt: skip
 
