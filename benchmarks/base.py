@@ -106,6 +106,9 @@ class Task(ABC):
         """Scores an answer against the hidden truth; None (no answer) scores like an empty one."""
 
     clarifications: ClassVar[dict[str, str]] = {}  # keywords (|-separated) -> answer
+    # Files inside installed packages that the ground truth comes from, as (package, path in it).
+    # They are listed in benchmarks/sources_manifest.json and must never be readable in a sandbox.
+    sources: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def clarify(self, question: str) -> str:
         """Answers a clarifying question from the task's notes: the entry sharing most keywords."""

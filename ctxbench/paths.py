@@ -13,5 +13,10 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+def sandbox_site_packages() -> Path:
+    """The bubblewrap sandbox's own packages (scripts/sandbox_env.sh): analysis packages only, no datasets."""
+    return cache_dir() / "sandbox-site-packages"
+
+
 def default_model_path() -> Path:
     return cache_dir() / "models" / DEFAULT_MODEL_FILE

@@ -18,6 +18,7 @@ from ctxbench.llm.tokens import counter_for
 from ctxbench.modes import MODES
 from ctxbench.protocols import protocol_for
 from ctxbench.sandbox import make_sandbox
+from ctxbench.sandbox.staging import anonymous_session
 from ctxbench.tracing.jsonl import TraceSink, TraceWriter
 
 
@@ -94,7 +95,8 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         try:
             llm = make_backend(config.model, log_dir=episode_dir)
             stack.callback(llm.close)
-            sandbox = make_sandbox(config.sandbox, episode_dir / "work", prepared.data_dir)
+            work, data = stack.enter_context(anonymous_session(episode_dir, prepared.data_dir))
+            sandbox = make_sandbox(config.sandbox, work, data)
             stack.callback(sandbox.close)
             sandbox.start()
         except HarnessError as exc:

@@ -4,18 +4,18 @@
 #   scripts/docker_image.sh                         offline: debootstrap a Debian base, docker import it
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES='^(numpy|pandas|scipy|anndata|h5py|scanpy|scikit-learn|matplotlib)=='
 OFFLINE_BASE=ctxbench-base:bookworm
 
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
-grep -E "$PACKAGES" requirements.txt > "$ctx/sandbox-requirements.txt"
-cp sandbox_image/Dockerfile "$ctx/"
+bash scripts/sandbox_requirements.sh > "$ctx/sandbox-requirements.txt"
+cp sandbox_image/Dockerfile sandbox_image/prune_datasets.py benchmarks/sources_manifest.json "$ctx/"
 mkdir "$ctx/certs"
 cp /usr/local/share/ca-certificates/*.crt "$ctx/certs/" 2>/dev/null || true
 
 BASE="${BASE:-}"
-tag=$(cat "$ctx/Dockerfile" "$ctx/sandbox-requirements.txt" <(echo "$BASE") | sha256sum | cut -c1-12)
+tag=$(cat "$ctx/Dockerfile" "$ctx/sandbox-requirements.txt" "$ctx/prune_datasets.py" "$ctx/sources_manifest.json" \
+  <(echo "$BASE") | sha256sum | cut -c1-12)
 IMAGE="${IMAGE:-ctxbench-sandbox:$tag}"
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "[image] $IMAGE already built"

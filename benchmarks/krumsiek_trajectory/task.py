@@ -54,6 +54,7 @@ class KrumsiekTrajectory(Task):
     metric = "spearman"
     description = "pseudotime on krumsiek11 (simulated); Spearman correlation with simulation time"
     folder = Path(__file__).parent
+    sources = (("scanpy", "datasets/krumsiek11.txt"),)
     answer_text = "pseudotime.csv"
     target_text = "Spearman >= 0.85"
     config: KrumsiekTrajectoryConfig

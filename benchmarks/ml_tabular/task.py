@@ -6,6 +6,7 @@ starter script; the test targets stay with the grader.
 Agentic mode edits the code; controller mode proposes JSON model configs, measured by 5-fold
 cross-validation on the training set (the agent never sees a test score)."""
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -109,12 +110,25 @@ class Predictions(BaseModel):
     predictions: dict[str, float]
 
 
+# The bundled tables behind ml_breast_cancer, ml_wine and ml_diabetes (ml_toy is generated).
+SKLEARN_FILES = ("breast_cancer.csv", "wine_data.csv", "diabetes_data_raw.csv.gz", "diabetes_target.csv.gz")
+
+
+TOY_SALT = "b1f0c3e5-ml_toy"  # lives only in the harness: the sandbox never sees this file
+
+
+def toy_seed(seed: int) -> int:
+    """ml_toy's generator seed. The run seed alone (small, and once readable in host paths) would let
+    an agent rebuild the data with make_classification and read off the hidden test targets."""
+    return int.from_bytes(hashlib.sha256(f"{TOY_SALT}/{seed}".encode()).digest()[:4], "big")
+
+
 def load(name: str, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     from sklearn import datasets
 
     if name == "ml_toy":
         x, y = datasets.make_classification(n_samples=800, n_features=20, n_informative=6, n_redundant=2,
-                                            flip_y=0.03, class_sep=0.8, random_state=seed)  # fmt: skip
+                                            flip_y=0.03, class_sep=0.8, random_state=toy_seed(seed))  # fmt: skip
         return pd.DataFrame(x, columns=[f"x{i}" for i in range(x.shape[1])]), pd.Series(y, name="target")
     loader = {"ml_breast_cancer": datasets.load_breast_cancer, "ml_wine": datasets.load_wine,
               "ml_diabetes": datasets.load_diabetes}[name]  # fmt: skip
@@ -127,6 +141,7 @@ class MLTabular(Task):
     metric = "accuracy|r2"  # accuracy for classification, r2 for regression (named in each score)
     description = "improve a starter model's held-out metric by >= 10% (toy, breast_cancer, wine, diabetes)"
     folder = Path(__file__).parent
+    sources = tuple(("sklearn", f"datasets/data/{f}") for f in SKLEARN_FILES)
     answer_text = "predictions.csv"
     target_text = "held-out metric >= 1.1 x starter"
     config: MLTabularConfig

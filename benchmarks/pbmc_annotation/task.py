@@ -109,6 +109,7 @@ class PbmcAnnotation(Task):
     metric = "accuracy"
     description = "predict bulk_labels of held-out PBMC cells (pbmc68k_reduced)"
     folder = Path(__file__).parent
+    sources = (("scanpy", "datasets/10x_pbmc68k_reduced.h5ad"),)
     answer_text = ANSWER_FILE
     target_text = "accuracy >= 0.80"
     config: PbmcAnnotationConfig

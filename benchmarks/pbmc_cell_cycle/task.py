@@ -47,6 +47,7 @@ class PbmcCellCycle(Task):
     metric = "one_minus_max_error"
     description = "cell-cycle phase fractions from S/G2M scores; within a tolerance of the stored phases"
     folder = Path(__file__).parent
+    sources = (("scanpy", "datasets/10x_pbmc68k_reduced.h5ad"),)
     answer_text = "phases.json"
     target_text = "each fraction within 0.05"
     config: PbmcCellCycleConfig

@@ -41,6 +41,7 @@ class PbmcClustering(Task):
     metric = "ari"
     description = "cluster PBMCs without labels; ARI against hidden bulk_labels"
     folder = Path(__file__).parent
+    sources = (("scanpy", "datasets/10x_pbmc68k_reduced.h5ad"),)
     answer_text = "clusters.csv"
     target_text = "ARI >= 0.50"
     config: PbmcClusteringConfig

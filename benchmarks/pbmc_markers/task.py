@@ -55,6 +55,7 @@ class PbmcMarkers(Task):
     metric = "precision_at_k"
     description = "top-K marker genes of 4 PBMC types; precision@K against canonical markers"
     folder = Path(__file__).parent
+    sources = (("scanpy", "datasets/10x_pbmc68k_reduced.h5ad"),)
     answer_text = "markers.csv"
     target_text = "precision@10 >= 0.45"
     config: PbmcMarkersConfig

@@ -42,6 +42,10 @@ class SandboxConfig(BaseModel):
     startup_timeout_s: float = Field(30.0, gt=0)
     cpus: float = Field(2.0, gt=0, description="CPU quota (docker)")
     docker_image: str = Field("ctxbench-sandbox:latest", description="Built by scripts/docker_image.sh")
+    site_packages: Path | None = Field(
+        None,
+        description="bubblewrap: the packages the session sees; None: the pruned set scripts/sandbox_env.sh builds",
+    )
 
 
 @dataclass

@@ -9,8 +9,11 @@ import sysconfig
 from pathlib import Path
 
 from ctxbench.errors import HarnessError
+from ctxbench.paths import sandbox_site_packages
 from ctxbench.sandbox.base import SANDBOXES, SESSION_ENV
 from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, Channel, KernelSandbox, ProcessChannel
+
+BASE_SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)  # lib/python3.X/site-packages
 
 # Each session gets its own uid so that process limits of parallel sessions don't add up.
 _UID_BASE = 61000
@@ -36,6 +39,9 @@ class BubblewrapSandbox(KernelSandbox):
             raise HarnessError("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
         if self.data_dir is not None and not self.data_dir.is_dir():
             raise HarnessError(f"task data dir not found: {self.data_dir}")
+        site_packages = self.config.site_packages or sandbox_site_packages()
+        if not (site_packages / "numpy").is_dir():
+            raise HarnessError(f"sandbox packages not found in {site_packages}; run scripts/sandbox_env.sh")
         uid = _next_uid()
         os.chmod(self.workdir, 0o777)  # the session's uid must be able to write here
         etc = self._write_etc(uid)
@@ -46,8 +52,9 @@ class BubblewrapSandbox(KernelSandbox):
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
             "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/etc",
             "--ro-bind", str(etc / "passwd"), "/etc/passwd", "--ro-bind", str(etc / "group"), "/etc/group",
-            "--ro-bind", sys.base_prefix, "/opt/python",
-            "--ro-bind", sysconfig.get_paths()["purelib"], "/opt/site-packages",
+            # The interpreter and its standard library, without the packages installed beside it.
+            "--ro-bind", sys.base_prefix, "/opt/python", "--tmpfs", f"/opt/python/{BASE_SITE_PACKAGES}",
+            "--ro-bind", str(site_packages), "/opt/site-packages",
             "--ro-bind", str(KERNEL_SOURCE), "/opt/kernel.py",
             "--bind", str(self.workdir), "/work",
             "--ro-bind-try", "/etc/fonts", "/etc/fonts",
