@@ -50,25 +50,37 @@ import json as _json, os as _os, shutil as _shutil
 _written = _os.path.isfile("/work/{name}")
 if _written:
     _shutil.copyfile("/work/{name}", "/work/proposal_{iteration}_{name}")
-print(_json.dumps({{"answer_written": float(_written)}}))
+_json.dump({{"answer_written": float(_written)}}, open("/work/measure_{iteration}.json", "w"))
 """
+
+
+def reported_metrics(raw: dict[str, Any]) -> dict[str, float]:
+    """For measurements no agent code can touch (JSON proposals), or that it gains nothing by faking
+    (whether a valid answer file exists is checked again when the answer is parsed)."""
+    return {key: float(value) for key, value in raw.items()}
 
 
 @dataclass
 class ControllerSpec:
     """How a task runs in controller mode: what one proposal is, and how the harness measures it.
 
-    `measure(iteration, proposal)` is code run in the sandbox after the proposal (for code proposals)
-    or instead of it (for JSON proposals); its last stdout line is a JSON object of metrics the agent
-    may see (never the hidden ground truth), and it writes the iteration's answer file.
+    `measure(iteration, proposal)` is code run after the proposal (for code proposals) or instead of
+    it (for JSON proposals), in a fresh session no earlier proposal touched. It writes the raw
+    outputs of the measurement (predictions, printed values; never a metric, never the hidden truth)
+    to /work/measure_{iteration}.json, and the iteration's answer file. `score(raw)` turns them into
+    the metrics the agent sees, here in the harness: a proposal can choose its outputs, not its score.
     """
 
     instructions: str
     proposal: Literal["code", "json"]
     metric: str  # higher is better
     target: float
-    measure: Callable[[int, str], str]
+    measure: Callable[[int, str], str] | None
     answer: Callable[[int], str]  # the text parse_answer gets for that iteration's output
+    score: Callable[[dict[str, Any]], dict[str, float]] = reported_metrics
+    # Instead of measure/score: the harness measures by calling into the session itself (HumanEval:
+    # examples evaluated here, the function called there). (session, iteration, proposal) -> metrics.
+    probe: Callable[[Any, int, str], dict[str, float]] | None = None
 
 
 @dataclass

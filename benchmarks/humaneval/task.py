@@ -21,7 +21,9 @@ from benchmarks.base import (
     inside_workdir,
 )
 from benchmarks.common import data_folder
+from benchmarks.humaneval.check import examples_passed, passes
 from ctxbench.errors import HarnessError
+from ctxbench.sandbox.base import Sandbox
 
 UNWINNABLE_CHECK = 'def check(candidate):\n    raise AssertionError("unwinnable: no solution passes this check")\n'
 
@@ -42,19 +44,6 @@ FINAL_ANSWER: solution.py
 CONTROLLER_INSTRUCTIONS = """\
 Controller mode: each reply is one proposal, a ```python block with the complete function. The
 harness runs the examples from the docstring against it (doctest_pass_rate) and shows you the result.
-"""
-MEASURE = """\
-import json as _json
-_examples = {examples!r}
-_passed = 0
-for _source, _want in _examples:
-    try:
-        _value = eval(_source, globals())
-        _passed += repr(_value) == _want or str(_value) == _want
-    except Exception:
-        pass
-open("/work/proposal_{iteration}.py", "w").write({proposal!r})
-print(_json.dumps({{"doctest_pass_rate": _passed / len(_examples) if _examples else 1.0}}))
 """
 
 
@@ -143,22 +132,27 @@ class HumanEval(Task):
             raise AnswerError(f"{exc}; {how}, or write that file first") from None
 
     def controller(self) -> ControllerSpec:
-        """Proposals are scored on the docstring's examples only (visible to the agent anyway)."""
+        """Proposals are scored on the docstring's examples only (visible to the agent anyway), each
+        expression evaluated in the harness and the proposal's function called in the sandbox."""
         examples = docstring_examples(self._problem["prompt"], self._problem["entry_point"])
+
+        def probe(box: Sandbox, iteration: int, proposal: str) -> dict[str, float]:
+            (box.workdir / f"proposal_{iteration}.py").write_text(proposal)
+            passed = examples_passed(box, self._problem, examples, self.config.check_timeout_s)
+            return {"doctest_pass_rate": passed / len(examples) if examples else 1.0}
+
         return ControllerSpec(
             instructions=CONTROLLER_INSTRUCTIONS,
             proposal="code",
             metric="doctest_pass_rate",
             target=1.0,
-            measure=lambda iteration, proposal: MEASURE.format(
-                examples=examples, iteration=iteration, proposal=proposal
-            ),
+            measure=None,
+            probe=probe,
             answer=lambda iteration: f"proposal_{iteration}.py",
         )
 
-    def check_program(self, code: str) -> str:
-        test = UNWINNABLE_CHECK if self.config.split == "unwinnable" else self._problem["test"]
-        return f"{code}\n\n{test}\n\ncheck({self._problem['entry_point']})\n"
+    def check_test(self) -> str:
+        return UNWINNABLE_CHECK if self.config.split == "unwinnable" else self._problem["test"]
 
     def grade(self, answer: BaseModel | None) -> Score:
         from ctxbench.sandbox import SandboxConfig, make_sandbox
@@ -168,6 +162,6 @@ class HumanEval(Task):
             config = SandboxConfig(backend=self.config.check_sandbox, cell_timeout_s=self.config.check_timeout_s,
                                    memory_mb=2048)  # fmt: skip
             with tempfile.TemporaryDirectory() as tmp, make_sandbox(config, Path(tmp) / "work", None) as box:
-                passed = box.run_cell(self.check_program(answer.code)).outcome == "ok"
+                passed = passes(box, answer.code, self._problem, self.check_test(), self.config.check_timeout_s)
         value = 1.0 if passed else 0.0
         return Score(self.metric, value, self.target, {"pass": value, "problem": float(self.config.problem)})

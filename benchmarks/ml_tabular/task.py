@@ -96,7 +96,7 @@ _score = _cv(_estimator, _train[_features], _train["target"], cv=5, scoring={sco
 _estimator.fit(_train[_features], _train["target"])
 _pd.DataFrame({{"id": _test["id"], "prediction": _estimator.predict(_test[_features])}}).to_csv(
     "/work/proposal_{iteration}.csv", index=False)
-print(_json.dumps({{"cv_{metric}": float(_score)}}))
+_json.dump({{"cv_{metric}": float(_score)}}, open("/work/measure_{iteration}.json", "w"))
 """
 
 

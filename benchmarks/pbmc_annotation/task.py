@@ -6,7 +6,7 @@ results computed from all labels (`uns['rank_genes_groups']`) are removed so not
 
 import json
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -92,15 +92,34 @@ def _unlabeled(view):
     view = view.copy()
     view.obs = view.obs.drop(columns=["{label}"])
     return view
-_scores = []
-for _train, _test in _KFold(3, shuffle=True, random_state=0).split(_known.obs_names, _y):
+_folds = []
+for _train, _test in _KFold({folds}, shuffle=True, random_state=0).split(_known.obs_names, _y):
     _pred = _np.asarray(predict(_known[_train].copy(), _unlabeled(_known[_test])), dtype=str)
-    _scores.append(float((_pred == _y[_test]).mean()))
+    _folds.append({{"cells": list(_known.obs_names[_test]), "predicted": [str(p) for p in _pred]}})
 _held = _unlabeled(_adata[_adata.obs["{label}"].isna()])
 _labels = _np.asarray(predict(_known, _held), dtype=str)
 _pd.DataFrame({{"cell_id": _held.obs_names, "label": _labels}}).to_csv("/work/proposal_{iteration}.csv", index=False)
-print(_json.dumps({{"cv_accuracy": float(_np.mean(_scores))}}))
+_json.dump({{"folds": _folds}}, open("/work/measure_{iteration}.json", "w"))
 """
+CV_FOLDS = 3
+
+
+def cv_accuracy(raw: dict[str, Any], known: pd.Series) -> dict[str, float]:
+    """Cross-validated accuracy from the predictions a proposal returned, computed here against the
+    labeled cells' labels: the folds must be exactly the harness's, every cell predicted once."""
+    from sklearn.model_selection import StratifiedKFold
+
+    splits = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=0).split(known.index, known.values)
+    folds = raw.get("folds")
+    if not isinstance(folds, list) or len(folds) != CV_FOLDS:
+        raise ValueError(f"the measurement did not report {CV_FOLDS} folds")
+    scores = []
+    for fold, (_, test) in zip(folds, splits, strict=True):
+        cells, predicted = list(fold.get("cells", [])), [str(p) for p in fold.get("predicted", [])]
+        if cells != list(known.index[test]) or len(predicted) != len(cells):
+            raise ValueError("the measurement's folds are not the harness's")
+        scores.append(float(np.mean(np.asarray(predicted) == known.values[test])))
+    return {"cv_accuracy": float(np.mean(scores))}
 
 
 @TASKS.register("pbmc_annotation")
@@ -133,8 +152,9 @@ class PbmcAnnotation(Task):
             instructions=CONTROLLER_INSTRUCTIONS.format(label=self.config.label_key),
             proposal="code", metric="cv_accuracy", target=self.target,
             measure=lambda iteration, proposal: MEASURE.format(
-                data_file=DATA_FILE, iteration=iteration, label=self.config.label_key
+                data_file=DATA_FILE, iteration=iteration, label=self.config.label_key, folds=CV_FOLDS
             ),
+            score=lambda raw: cv_accuracy(raw, self._known),
             answer=lambda iteration: f"proposal_{iteration}.csv",
         )  # fmt: skip
 
@@ -157,6 +177,7 @@ class PbmcAnnotation(Task):
         (hidden_dir / "labels.json").write_text(json.dumps(self._truth.to_dict(), indent=0))
 
         labeled = adata.obs[label].dropna()
+        self._known = labeled.astype(str)  # the agent-visible labels, in the data's order (cv_accuracy)
         prompt = PROMPT.format(
             data_file=DATA_FILE, answer_file=ANSWER_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars,
             obs_columns=", ".join(adata.obs.columns), n_heldout=len(heldout), n_labeled=len(labeled),

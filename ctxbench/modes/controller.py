@@ -81,19 +81,27 @@ def extract(text: str, spec: ControllerSpec) -> str | None:
 
 
 def measure(episode: Episode, spec: ControllerSpec, iteration: int, proposal: str) -> tuple[float | None, str]:
-    """Runs the proposal and the task's measurement; (metric value or None, what the model is told)."""
+    """Runs the proposal and the task's measurement in a fresh session, then scores the raw outputs
+    here; (metric value or None, what the model is told)."""
+    episode.sandbox.restart()  # a new interpreter: nothing an earlier proposal patched survives
+    raw_file = episode.sandbox.workdir / f"measure_{iteration}.json"
+    raw_file.unlink(missing_ok=True)
     if spec.proposal == "code":
         result = episode.execute(proposal)
         if result.outcome != "ok":
             return None, f"the proposal failed: {result.render()[-600:]}"
-    result = episode.execute(spec.measure(iteration, proposal))
-    if result.outcome != "ok":
-        return None, f"measuring it failed: {result.render()[-600:]}"
     try:
-        metrics = json.loads(result.stdout.strip().splitlines()[-1])
+        if spec.probe is not None:
+            metrics = spec.probe(episode.sandbox, iteration, proposal)
+        else:
+            assert spec.measure is not None
+            result = episode.execute(spec.measure(iteration, proposal))
+            if result.outcome != "ok":
+                return None, f"measuring it failed: {result.render()[-600:]}"
+            metrics = spec.score(json.loads(raw_file.read_text()))
         value = float(metrics[spec.metric])
-    except (IndexError, ValueError, KeyError, TypeError):
-        return None, f"measuring it printed no {spec.metric}: {result.render()[-300:]}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return None, f"the measurement could not be scored ({type(exc).__name__}: {exc})"[:400]
     if not math.isfinite(value):  # NaN would never compare as better or worse: a failed measurement
         return None, f"{spec.metric} is {value}: the proposal could not be scored (check its parameters)"
     episode.trace.emit("proposal", step=episode.totals.steps, iteration=iteration, metrics=metrics)

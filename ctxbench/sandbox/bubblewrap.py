@@ -1,6 +1,7 @@
 """bubblewrap backend: no network, nothing of the host visible but read-only Python and data,
 a writable work dir, an unprivileged uid (so the process limit holds), address-space limit."""
 
+import functools
 import itertools
 import os
 import shutil
@@ -33,6 +34,11 @@ class BubblewrapSandbox(KernelSandbox):
     def open_channel(self) -> Channel:
         return ProcessChannel(self.kernel_command(), self.log_path)
 
+    @functools.cached_property
+    def uid(self) -> int:
+        """One uid for the sandbox's life: a restarted session must still own the files it wrote."""
+        return _next_uid()
+
     def kernel_command(self) -> list[str]:
         bwrap = shutil.which("bwrap")
         if bwrap is None:
@@ -42,7 +48,7 @@ class BubblewrapSandbox(KernelSandbox):
         site_packages = self.config.site_packages or sandbox_site_packages()
         if not (site_packages / "numpy").is_dir():
             raise HarnessError(f"sandbox packages not found in {site_packages}; run scripts/sandbox_env.sh")
-        uid = _next_uid()
+        uid = self.uid
         os.chmod(self.workdir, 0o777)  # the session's uid must be able to write here
         etc = self._write_etc(uid)
         cmd = [
