@@ -91,8 +91,8 @@ def test_host_files_are_not_visible(sandbox):
 
 
 def test_memory_and_process_limits(sandbox):
-    memory = sandbox.run_cell("bytearray(2 * 1024**3)")
-    assert memory.outcome == "error" and "MemoryError" in memory.error
+    memory = sandbox.run_cell("bytearray(2 * 1024**3)")  # past memory_mb: killed by the session's cgroup
+    assert memory.outcome in {"error", "crashed"} and (memory.restarted or "MemoryError" in (memory.error or ""))
     procs = sandbox.run_cell(
         "import subprocess\nps = []\ntry:\n    for _ in range(100):\n"
         "        ps.append(subprocess.Popen(['sleep', '3']))\n"

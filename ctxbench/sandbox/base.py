@@ -36,11 +36,18 @@ class SandboxConfig(BaseModel):
     backend: Literal["bubblewrap", "docker"] = "bubblewrap"
     cell_timeout_s: float = Field(120.0, gt=0, description="A cell running longer is interrupted")
     kill_grace_s: float = Field(5.0, gt=0, description="Then, if still running, killed and restarted")
-    memory_mb: int = Field(4096, ge=256, description="Address-space limit of the session")
+    memory_mb: int = Field(
+        4096,
+        ge=256,
+        description="Memory of the whole session, its tmpfs included, no swap: a cgroup on both "
+        "backends (bubblewrap falls back to an address-space limit per process where it cannot make one)",
+    )
+    tmp_mb: int = Field(512, ge=16, description="Size of the session's /tmp (memory-backed)")
+    shm_mb: int = Field(64, ge=16, description="Size of the session's /dev/shm (memory-backed)")
     max_procs: int = Field(128, ge=8, description="Process/thread limit of the session")
     output_limit_chars: int = Field(4000, ge=100, description="Per stream, per cell; the rest is counted")
     startup_timeout_s: float = Field(30.0, gt=0)
-    cpus: float = Field(2.0, gt=0, description="CPU quota (docker)")
+    cpus: float = Field(2.0, gt=0, description="CPU quota of the session")
     docker_image: str = Field("ctxbench-sandbox:latest", description="Built by scripts/docker_image.sh")
     site_packages: Path | None = Field(
         None,

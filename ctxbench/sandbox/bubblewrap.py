@@ -1,28 +1,40 @@
 """bubblewrap backend: no network, nothing of the host visible but read-only Python and data,
 a writable work dir, an unprivileged uid (so the process limit holds), address-space limit."""
 
-import functools
-import itertools
+import fcntl
 import os
 import shutil
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
+from typing import IO
 
 from ctxbench.errors import HarnessError
 from ctxbench.paths import sandbox_site_packages
+from ctxbench.sandbox import cgroup
 from ctxbench.sandbox.base import SANDBOXES, SESSION_ENV
+from ctxbench.sandbox.cgroup import SessionCgroup
 from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, Channel, KernelSandbox, ProcessChannel
 
 BASE_SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)  # lib/python3.X/site-packages
 
-# Each session gets its own uid so that process limits of parallel sessions don't add up.
-_UID_BASE = 61000
-_uids = itertools.count()
+# Each sandbox claims its own uid, so that the process limits of parallel sessions (in this harness
+# or another) don't add up: a lock file per uid, held while the sandbox lives (freed if it dies).
+UID_RANGE = range(61000, 65000)
+UID_LOCKS = Path(tempfile.gettempdir()) / "ctxbench-uids"
 
 
-def _next_uid() -> int:
-    return _UID_BASE + (os.getpid() * 64 + next(_uids)) % 4000
+def claim_uid() -> tuple[int, IO[str]]:
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for uid in UID_RANGE:
+        lock = open(UID_LOCKS / str(uid), "a")  # noqa: SIM115  (held until the sandbox closes)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, lock
+        except BlockingIOError:
+            lock.close()
+    raise HarnessError(f"no free sandbox uid in {UID_RANGE}: too many sandboxes at once")
 
 
 def sandbox_env() -> dict[str, str]:
@@ -31,13 +43,46 @@ def sandbox_env() -> dict[str, str]:
 
 @SANDBOXES.register("bubblewrap")
 class BubblewrapSandbox(KernelSandbox):
-    def open_channel(self) -> Channel:
-        return ProcessChannel(self.kernel_command(), self.log_path)
+    _uid: tuple[int, IO[str]] | None = None
+    _cgroup: SessionCgroup | None = None
 
-    @functools.cached_property
+    @property
     def uid(self) -> int:
         """One uid for the sandbox's life: a restarted session must still own the files it wrote."""
-        return _next_uid()
+        if self._uid is None:
+            self._uid = claim_uid()
+        return self._uid[0]
+
+    def open_channel(self) -> Channel:
+        self._new_cgroup()
+        command = self.kernel_command()
+        return ProcessChannel(command, self.log_path, self._cgroup.join if self._cgroup else None)
+
+    def _new_cgroup(self) -> None:
+        """A fresh cgroup for each kernel (limits of the whole session); none where cgroups can't be
+        written, and then memory_mb limits each process's address space instead (recorded)."""
+        self._drop_cgroup()
+        if cgroup.available():
+            self._cgroup = SessionCgroup(self.config.memory_mb, self.config.max_procs, self.config.cpus)
+            self._cgroup.create()
+        else:
+            with open(self.log_path, "a") as log:
+                log.write("[sandbox] no writable cgroup: memory_mb limits each process's address space\n")
+
+    def _drop_cgroup(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
+
+    def stop_kernel(self) -> None:
+        super().stop_kernel()
+        self._drop_cgroup()
+
+    def close(self) -> None:
+        super().close()
+        if self._uid is not None:
+            self._uid[1].close()
+            self._uid = None
 
     def kernel_command(self) -> list[str]:
         bwrap = shutil.which("bwrap")
@@ -64,8 +109,9 @@ class BubblewrapSandbox(KernelSandbox):
             "--ro-bind", str(KERNEL_SOURCE), "/opt/kernel.py",
             "--bind", str(self.workdir), "/work",
             "--ro-bind-try", "/etc/fonts", "/etc/fonts",
-            "--perms", "1777", "--tmpfs", "/tmp", "--proc", "/proc",
-            "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--chdir", "/work",
+            "--perms", "1777", "--size", str(self.config.tmp_mb << 20), "--tmpfs", "/tmp", "--proc", "/proc",
+            "--dev", "/dev", "--perms", "1777", "--size", str(self.config.shm_mb << 20), "--tmpfs", "/dev/shm",
+            "--chdir", "/work",
         ]  # fmt: skip
         if self.data_dir is not None:
             cmd += ["--ro-bind", str(self.data_dir), "/data"]
@@ -76,7 +122,7 @@ class BubblewrapSandbox(KernelSandbox):
             "--", "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
             "/usr/bin/prlimit", f"--nproc={self.config.max_procs}",
-            f"--as={self.config.memory_mb * 1024 * 1024}", "--",
+            *([] if self._cgroup else [f"--as={self.config.memory_mb << 20}"]), "--",
             f"/opt/python/bin/python{sys.version_info.major}.{sys.version_info.minor}", "/opt/kernel.py",
         ]  # fmt: skip
         return cmd

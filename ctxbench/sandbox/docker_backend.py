@@ -92,7 +92,7 @@ def create_container(
             labels={LABEL: "1", OWNER_LABEL: owner},
             network_mode="none", mem_limit=memory, memswap_limit=memory, pids_limit=config.max_procs,
             nano_cpus=int(config.cpus * 1e9), read_only=True,
-            tmpfs={"/tmp": "rw,nosuid,nodev,size=512m,mode=1777"}, shm_size="64m",
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={config.tmp_mb}m,mode=1777"}, shm_size=f"{config.shm_mb}m",
             volumes=volumes, user="1000:1000", cap_drop=["ALL"], security_opt=["no-new-privileges"],
             init=True, working_dir="/work",
         )  # fmt: skip

@@ -9,7 +9,7 @@ import queue
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,12 +34,13 @@ class Channel(Protocol):
 
 
 class ProcessChannel:
-    def __init__(self, command: list[str], stderr_log: Path) -> None:
+    def __init__(self, command: list[str], stderr_log: Path, before_exec: Callable[[], None] | None = None) -> None:
+        """before_exec: run in the child before it executes `command` (e.g. joining a cgroup)."""
         stderr_log.parent.mkdir(parents=True, exist_ok=True)
         with open(stderr_log, "a") as log:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                text=True, encoding="utf-8", bufsize=1, start_new_session=True,
+                text=True, encoding="utf-8", bufsize=1, start_new_session=True, preexec_fn=before_exec,
             )  # fmt: skip
 
     def send(self, line: str) -> None:
@@ -151,10 +152,14 @@ class KernelSandbox(Sandbox):
         return CellResult(outcome, "", "", error, time.perf_counter() - started, restarted=True)  # type: ignore[arg-type]
 
     def restart(self) -> None:
-        self.close()
+        self.stop_kernel()
         self.start()
 
-    def close(self) -> None:
+    def stop_kernel(self) -> None:
         if self._kernel is not None:
             self._kernel.kill()
             self._kernel = None
+
+    def close(self) -> None:
+        """The end of the sandbox: the session, and what it held for its whole life."""
+        self.stop_kernel()
