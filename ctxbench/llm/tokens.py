@@ -1,6 +1,7 @@
 """Token counting with the real tokenizer of the model in use: llama.cpp's (from the GGUF) for local
 models, tiktoken for OpenAI models. Counts are cached per text: events never change."""
 
+import atexit
 import ctypes
 import threading
 from collections.abc import Sequence
@@ -87,7 +88,9 @@ def _load_vocab(model_path: Path) -> Any:
             _SILENT_LOG.append(llama_cpp.llama_log_callback(lambda level, text, user_data: None))
         llama_cpp.llama_log_set(_SILENT_LOG[0], ctypes.c_void_p(0))
         try:
-            return llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+            vocab = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+            atexit.register(vocab.close)  # before interpreter teardown, when its finalizer would fail
+            return vocab
         finally:
             llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
 

@@ -5,7 +5,6 @@ import fcntl
 import os
 import shutil
 import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -17,7 +16,14 @@ from ctxbench.sandbox.base import SANDBOXES, SESSION_ENV
 from ctxbench.sandbox.cgroup import SessionCgroup
 from ctxbench.sandbox.kernel_client import KERNEL_SOURCE, Channel, KernelSandbox, ProcessChannel
 
-BASE_SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)  # lib/python3.X/site-packages
+
+def base_site_dirs() -> list[str]:
+    """Where packages sit beside the interpreter (pyenv: lib/python3.X/site-packages; Debian's
+    /usr: lib/python3/dist-packages), relative to it: hidden in the sandbox."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [f"lib/{version}/site-packages", "lib/python3/dist-packages", f"local/lib/{version}/dist-packages"]
+    return [c for c in candidates if (Path(sys.base_prefix) / c).is_dir()]
+
 
 # Each sandbox claims its own uid, so that the process limits of parallel sessions (in this harness
 # or another) don't add up: a lock file per uid, held while the sandbox lives (freed if it dies).
@@ -104,7 +110,8 @@ class BubblewrapSandbox(KernelSandbox):
             "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/etc",
             "--ro-bind", str(etc / "passwd"), "/etc/passwd", "--ro-bind", str(etc / "group"), "/etc/group",
             # The interpreter and its standard library, without the packages installed beside it.
-            "--ro-bind", sys.base_prefix, "/opt/python", "--tmpfs", f"/opt/python/{BASE_SITE_PACKAGES}",
+            "--ro-bind", sys.base_prefix, "/opt/python",
+            *(arg for folder in base_site_dirs() for arg in ("--tmpfs", f"/opt/python/{folder}")),
             "--ro-bind", str(site_packages), "/opt/site-packages",
             "--ro-bind", str(KERNEL_SOURCE), "/opt/kernel.py",
             "--bind", str(self.workdir), "/work",
