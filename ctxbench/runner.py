@@ -95,7 +95,7 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         try:
             llm = make_backend(config.model, log_dir=episode_dir)
             stack.callback(llm.close)
-            work, data = stack.enter_context(anonymous_session(episode_dir, prepared.data_dir))
+            work, data = stack.enter_context(anonymous_session(episode_dir, prepared.data_dir, config.sandbox.work_mb))
             sandbox = make_sandbox(config.sandbox, work, data)
             stack.callback(sandbox.close)
             sandbox.start()

@@ -34,6 +34,7 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v curl >/dev/null || need_apt+=(curl ca-certificates)
 command -v g++ >/dev/null || need_apt+=(g++)  # llama.cpp is compiled here
+command -v mkfs.ext4 >/dev/null || [ -x /usr/sbin/mkfs.ext4 ] || need_apt+=(e2fsprogs)  # sized /work
 command -v "$PYTHON" >/dev/null || need_apt+=(python3)
 "$PYTHON" -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)  # Debian splits venv out
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -10,6 +10,7 @@ import pytest
 
 from ctxbench.sandbox import SandboxConfig, make_sandbox
 from ctxbench.sandbox.bubblewrap import claim_uid
+from ctxbench.sandbox.staging import anonymous_session
 from tests.conftest import needs_bwrap
 from tests.sandbox_backends import backend_params
 
@@ -53,3 +54,28 @@ def test_uids_are_unique_within_and_across_processes(tmp_path):
     first[1].close()
     assert claim_uid()[0] == first[0]  # a released uid is free again
     second[1].close()
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_work_has_a_size_and_its_files_reach_the_episode(backend, tmp_path):
+    episode = tmp_path / "episode"
+    episode.mkdir()
+    config = SandboxConfig(backend=backend, cell_timeout_s=60)
+    with anonymous_session(episode, None, work_mb=64) as (work, _), make_sandbox(config, work, None) as sandbox:
+        assert sandbox.run_cell("open('/work/kept.txt', 'w').write('figure')").outcome == "ok"
+        flood = sandbox.run_cell(f"open('/work/flood.bin', 'wb').write(b'x' * (100 * {MB}))")
+        assert flood.outcome == "error" and "No space left on device" in flood.error
+        listing = sandbox.run_cell("import os\nprint(sorted(os.listdir('/work')))").stdout.strip()
+        assert listing == "['flood.bin', 'kept.txt']"  # no lost+found
+    assert (episode / "work" / "kept.txt").read_text() == "figure"
+    assert not work.parent.exists()  # the anonymous folder and its image are gone
+
+
+def test_where_nothing_can_be_mounted_the_work_dir_is_unbounded_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr("ctxbench.sandbox.staging.shutil.which", lambda name: "/nonexistent/mkfs.ext4")
+    episode = tmp_path / "episode"
+    episode.mkdir()
+    with anonymous_session(episode, None, work_mb=64) as (work, _):
+        (work / "big.bin").write_bytes(b"x" * (70 * MB))  # more than work_mb: no file system of its own
+    assert (episode / "work" / "big.bin").stat().st_size == 70 * MB
+    assert "work dir not size-limited (64 MB)" in (episode / "sandbox_stderr.log").read_text()

@@ -43,7 +43,7 @@ print(len(seen))
 def walk(backend: str, tmp_path: Path, data_dir: Path | None, roots: list[str], plant: Path | None = None) -> dict:
     episode = tmp_path / "results" / "20261122-000000_task_full_history_agentic_s7"
     episode.mkdir(parents=True)
-    with anonymous_session(episode, data_dir) as (work, data):
+    with anonymous_session(episode, data_dir, 2048) as (work, data):
         if plant is not None:
             shutil.copy(plant, work / "planted.bin")
         config = SandboxConfig(backend=backend, cell_timeout_s=300, memory_mb=4096)

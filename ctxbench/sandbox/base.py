@@ -43,6 +43,12 @@ class SandboxConfig(BaseModel):
         "backends (bubblewrap falls back to an address-space limit per process where it cannot make one)",
     )
     tmp_mb: int = Field(512, ge=16, description="Size of the session's /tmp (memory-backed)")
+    work_mb: int = Field(
+        2048,
+        ge=16,
+        description="Size of the session's /work (a file system of its own where the "
+        "harness may mount one; else unbounded, and the sandbox log says so)",
+    )
     shm_mb: int = Field(64, ge=16, description="Size of the session's /dev/shm (memory-backed)")
     max_procs: int = Field(128, ge=8, description="Process/thread limit of the session")
     output_limit_chars: int = Field(4000, ge=100, description="Per stream, per cell; the rest is counted")
