@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ctxbench.registry import Registry
+from ctxbench.sandbox.base import Sandbox
 
 
 class TaskConfig(BaseModel):
@@ -80,7 +81,7 @@ class ControllerSpec:
     score: Callable[[dict[str, Any]], dict[str, float]] = reported_metrics
     # Instead of measure/score: the harness measures by calling into the session itself (HumanEval:
     # examples evaluated here, the function called there). (session, iteration, proposal) -> metrics.
-    probe: Callable[[Any, int, str], dict[str, float]] | None = None
+    probe: Callable[[Sandbox, int, str], dict[str, float]] | None = None
 
 
 @dataclass

@@ -6,6 +6,7 @@ is the ground truth's twin), by sha256. The sandbox environments are pruned of t
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -17,6 +18,7 @@ from ctxbench.errors import HarnessError
 MANIFEST = Path(__file__).with_name("sources_manifest.json")
 
 
+@functools.cache
 def _prune_module() -> Any:
     """sandbox_image/prune_datasets.py: standalone (it runs in the Docker build), and the one place
     that says how a file's content is hashed."""
