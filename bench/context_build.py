@@ -61,7 +61,7 @@ def step_events(step: int, rng: random.Random) -> list[Event]:
 
 def median_build_ms(config: dict, counter: GGUFTokenCounter, lengths: list[int], repeats: int) -> dict[int, float]:
     parsed = TypeAdapter(AnyPolicyConfig).validate_python(config)
-    builder = ContextBuilder(policy_from_config(parsed), parsed, counter, documents=("a task document",))
+    builder = ContextBuilder(policy_from_config(parsed), parsed, counter)
     rng = random.Random(0)
     history = [Event("system", "system prompt " * 30, 0), Event("task", "task statement " * 80, 0)]
     samples: dict[int, list[float]] = {n: [] for n in lengths}

@@ -88,7 +88,7 @@ class ControllerSpec:
 class PreparedTask:
     prompt: str
     data_dir: Path
-    documents: tuple[str, ...] = ()  # reference texts retrieval policies may search
+    documents: tuple[str, ...] = ()  # reference texts the `retrieve` tool searches (for every policy)
 
 
 class Task(ABC):

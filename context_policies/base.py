@@ -61,12 +61,13 @@ Summarizer = Callable[[list[Message], int], str]
 @dataclass
 class BuildContext:
     """What a stage may use besides the view: the full history, the tokenizer, an LLM for
-    summaries, task documents, and the record of this build (for the trace)."""
+    summaries, and the record of this build (for the trace). Nothing else: a policy decides what of
+    the agent's own past it shows, never which facts the agent gets (task documents are reachable
+    by every policy alike, through the `retrieve` tool)."""
 
     history: Sequence[Event]
     counter: TokenCounter
     summarize: Summarizer | None = None
-    documents: Sequence[str] = ()
     record: dict[str, Any] = field(default_factory=dict)
 
     def note(self, key: str, amount: int = 1) -> None:
@@ -186,15 +187,13 @@ class ContextBuilder:
     """Runs a policy on the history and records what it did; what episodes call each step."""
 
     def __init__(
-        self, policy: ContextPolicy, config: PolicyConfig, counter: TokenCounter,
-        summarize: Summarizer | None = None, documents: Sequence[str] = (),
-    ) -> None:  # fmt: skip
-        self.policy, self.config, self.counter = policy, config, counter
-        self.summarize, self.documents = summarize, documents
+        self, policy: ContextPolicy, config: PolicyConfig, counter: TokenCounter, summarize: Summarizer | None = None
+    ) -> None:
+        self.policy, self.config, self.counter, self.summarize = policy, config, counter, summarize
 
     def build(self, history: Sequence[Event], notes: Sequence[str] = ()) -> ContextView:
         """notes: pinned texts shown right after the task (e.g. answers to clarifying questions)."""
-        ctx = BuildContext(history, self.counter, self.summarize, self.documents)
+        ctx = BuildContext(history, self.counter, self.summarize)
         items = [Item.of(e) for e in history]
         if notes:
             fixed = sum(1 for i in items if i.pinned and i.step == 0)

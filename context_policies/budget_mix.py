@@ -17,7 +17,7 @@ class BudgetMixConfig(PolicyConfig):
     type: Literal["budget_mix"] = "budget_mix"
     context_tokens: int | None = Field(3000, ge=1, description="The budget the mix is fitted to")
     keep_last: int = Field(2, ge=1, description="Newest turns shown raw")
-    top_k: int = Field(2, ge=0, description="Retrieved older turns/documents (0: none)")
+    top_k: int = Field(2, ge=0, description="Retrieved older turns (0: none)")
     retrieved_tokens: int = Field(500, ge=16)
     state: bool = Field(True, description="Include the structured-state scratchpad")
     summary: Literal["digest", "llm", "none"] = Field(

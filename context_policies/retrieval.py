@@ -1,5 +1,6 @@
-"""retrieval: BM25 (bm25s) over past turns and the task's documents. The newest turns are shown
-raw; of everything older, only the top-k matches for the newest turn are injected, under a budget."""
+"""retrieval: BM25 (bm25s) over the agent's past turns. The newest turns are shown raw; of the older
+ones, only the top-k matches for the newest turn are injected, under a budget. (Task documents are
+not in its corpus: every policy reaches them alike, through the `retrieve` tool.)"""
 
 from typing import Literal
 
@@ -7,7 +8,7 @@ from pydantic import Field
 
 from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig, flatten, shrink_text, split_turns
 from context_policies.summarization import turns_as_text
-from ctxbench.search import BM25Index, document_entries
+from ctxbench.search import BM25Index
 
 
 class RetrievalConfig(PolicyConfig):
@@ -20,14 +21,14 @@ class RetrievalConfig(PolicyConfig):
 def retrieved_item(texts: list[str], budget: int, ctx: BuildContext) -> Item:
     share = max(16, budget // max(1, len(texts)))
     body = "\n---\n".join(shrink_text(t, share, ctx.counter) for t in texts)
-    return Item("retrieved", f"Relevant earlier steps and documents (retrieved):\n{body}", 0)
+    return Item("retrieved", f"Relevant earlier steps (retrieved):\n{body}", 0)
 
 
 def retrieve_texts(
     index: BM25Index, older: list[list[Item]], recent: list[list[Item]], k: int, ctx: BuildContext
 ) -> list[str]:
-    """The top-k older turns and task documents for the newest turn; the hits go into the record."""
-    corpus = [turns_as_text([t]) for t in older] + document_entries(ctx.documents)
+    """The top-k older turns for the newest turn; the hits go into the record."""
+    corpus = [turns_as_text([t]) for t in older]
     query = turns_as_text(recent[-1:]) if recent else ""
     hits = index.search(corpus, query, k)
     ctx.record["retrieved"] = hits

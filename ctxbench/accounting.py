@@ -4,8 +4,9 @@ to the context policy when the policy is built."""
 
 from dataclasses import dataclass, field
 
+from ctxbench.errors import InfrastructureError
 from ctxbench.events import Message
-from ctxbench.llm.base import LLMBackend
+from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.tracing.jsonl import TraceWriter
 
 
@@ -26,16 +27,48 @@ class Totals:
     summarizer_calls: int = 0
     summarizer_prompt_tokens: int = 0
     summarizer_completion_tokens: int = 0
+    summarizer_cached_tokens: int = 0
+    summarizer_latency_s: float = 0.0
+    # Replies served by the response cache carry the cost and latency of the call that made them
+    # (so a cell run second is not cheaper); they are counted here, and their latency apart.
+    response_cache_hits: int = 0
+    replayed_latency_s: float = 0.0
+    # Failed attempts and the backoff between them: the endpoint's trouble, not the step's latency.
+    llm_retries: int = 0
+    llm_retry_s: float = 0.0
+
+    @property
+    def summarizer_tokens(self) -> int:
+        return self.summarizer_prompt_tokens + self.summarizer_completion_tokens
 
     @property
     def all_tokens(self) -> int:
         """Every token spent, the summarizer's included (budgets count it)."""
-        return (
-            self.agent_prompt_tokens
-            + self.agent_completion_tokens
-            + self.summarizer_prompt_tokens
-            + self.summarizer_completion_tokens
-        )
+        return self.agent_prompt_tokens + self.agent_completion_tokens + self.summarizer_tokens
+
+    def charge_agent(self, reply: LLMReply) -> None:
+        self.steps += 1
+        self.agent_prompt_tokens += reply.usage.prompt_tokens
+        self.agent_completion_tokens += reply.usage.completion_tokens
+        self.agent_cached_tokens += reply.usage.cached_tokens or 0
+        self.llm_latency_s += reply.latency_s
+        self._charge_call(reply)
+
+    def charge_summarizer(self, reply: LLMReply) -> None:
+        self.summarizer_calls += 1
+        self.summarizer_prompt_tokens += reply.usage.prompt_tokens
+        self.summarizer_completion_tokens += reply.usage.completion_tokens
+        self.summarizer_cached_tokens += reply.usage.cached_tokens or 0
+        self.summarizer_latency_s += reply.latency_s
+        self._charge_call(reply)
+
+    def _charge_call(self, reply: LLMReply) -> None:
+        self.cost_usd += reply.cost_usd
+        self.llm_retries += reply.retries
+        self.llm_retry_s += reply.retry_s
+        if reply.from_cache:
+            self.response_cache_hits += 1
+            self.replayed_latency_s += reply.latency_s
 
 
 class Summarizer:
@@ -45,11 +78,11 @@ class Summarizer:
         self.llm, self.totals, self.trace, self.seed = llm, totals, trace, seed
 
     def __call__(self, messages: list[Message], reply_tokens: int) -> str:
-        reply = self.llm.generate(messages, seed=self.seed, reply_tokens=reply_tokens)
-        t = self.totals
-        t.summarizer_calls += 1
-        t.summarizer_prompt_tokens += reply.usage.prompt_tokens
-        t.summarizer_completion_tokens += reply.usage.completion_tokens
-        t.cost_usd += reply.cost_usd
-        self.trace.emit("summarizer_call", step=t.steps, messages=messages, reply=reply.to_record())
+        try:
+            reply = self.llm.generate(messages, seed=self.seed, reply_tokens=reply_tokens)
+        except InfrastructureError as exc:
+            exc.args = (f"summarizer call: {exc}",)  # same stop reason, said where it happened
+            raise
+        self.totals.charge_summarizer(reply)
+        self.trace.emit("summarizer_call", step=self.totals.steps, messages=messages, reply=reply.to_record())
         return reply.text

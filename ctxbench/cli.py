@@ -169,16 +169,16 @@ def sweep_main(args: argparse.Namespace) -> int:
 
 def summarize_experiment(experiment: Path) -> None:
     from ctxbench.plots import plot_all
-    from ctxbench.results import load_rows, print_table, scored, summarize, write_tables
+    from ctxbench.results import load_rows, paired_table, print_table, scored, summarize, write_tables
 
     rows = load_rows(experiment)
     if not rows:
         raise HarnessError(f"no finished episodes under {experiment}")
-    table = summarize(rows)
-    print_table(table)
-    csv_path, md_path = write_tables(table, experiment)
+    table, paired = summarize(rows), paired_table(rows)
+    print_table(table, paired)
+    tables = write_tables(table, experiment, paired)
     figures = plot_all(scored(rows), Path("figs"), experiment.name)
-    print(f"tables: {csv_path}, {md_path}")
+    print("tables: " + ", ".join(map(str, tables)))
     print("figures: " + ", ".join(map(str, figures)))
 
 
@@ -209,9 +209,13 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
         f"format_errors={t.format_errors} invalid_answers={t.invalid_answers}"
     )
     console.print(
-        f"tokens prompt={t.agent_prompt_tokens} completion={t.agent_completion_tokens} cached={t.agent_cached_tokens} "
-        f"cost=${t.cost_usd:.4f} wall={result.wall_time_s:.1f}s"
+        f"tokens agent prompt={t.agent_prompt_tokens} completion={t.agent_completion_tokens} "
+        f"(cached {t.agent_cached_tokens}) summarizer={t.summarizer_tokens} ({t.summarizer_calls} calls) "
+        f"cost=${t.cost_usd:.4f} llm={t.llm_latency_s + t.summarizer_latency_s:.1f}s wall={result.wall_time_s:.1f}s"
     )
+    if t.response_cache_hits or t.llm_retries:
+        console.print(f"response cache hits={t.response_cache_hits} (replayed {t.replayed_latency_s:.1f}s of latency) "
+                      f"retries={t.llm_retries} ({t.llm_retry_s:.1f}s lost)")  # fmt: skip
     if result.error:
         console.print(f"[red]error[/red] {result.error}")
     console.print(f"trace {result.trace_path}")

@@ -5,6 +5,7 @@ episode grades whatever was submitted and closes its trace in a `finally`, so a 
 """
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from benchmarks.base import AnswerError, PreparedTask, Score, Task
 from context_policies.base import ContextBuilder
 from ctxbench.accounting import Totals
 from ctxbench.budget import BudgetConfig
-from ctxbench.errors import HarnessError, InfrastructureError
+from ctxbench.errors import HARNESS_ERROR, UNSCORED_STOP_REASONS, InfrastructureError
 from ctxbench.events import Event, EventKind
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.protocols.base import ToolProtocol
@@ -24,6 +25,11 @@ from ctxbench.sandbox.base import CellResult, Sandbox
 from ctxbench.search import BM25Index, document_entries
 from ctxbench.tools import ToolContext
 from ctxbench.tracing.jsonl import TraceWriter
+
+
+def clarification_note(question: str, answer: str) -> str:
+    """How an answered question is shown to the model, pinned after the task, from then on."""
+    return f"Clarification. Q: {question.strip()}\nA: {answer}"
 
 
 class EpisodeEnded(Exception):
@@ -109,18 +115,13 @@ class Episode:
 
     def query(self, tools: list[dict[str, Any]] | None = None) -> LLMReply:
         """Builds the context with the policy, calls the model, records both."""
-        notes = [f"Clarification. Q: {q}\nA: {a}" for q, a in self.clarifications.items()]
+        notes = [clarification_note(q, a) for q, a in self.clarifications.items()]
         view = self.context.build(self.history, notes)
         # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
         reply = self.llm.generate(view.messages, seed=self.seed * 10_000 + self.totals.steps, tools=tools)
-        t = self.totals
-        t.steps += 1
-        t.agent_prompt_tokens += reply.usage.prompt_tokens
-        t.agent_completion_tokens += reply.usage.completion_tokens
-        t.agent_cached_tokens += reply.usage.cached_tokens or 0
-        t.cost_usd += reply.cost_usd
-        t.llm_latency_s += reply.latency_s
-        self.trace.emit("llm_call", step=t.steps, context=view.record, messages=view.messages, reply=reply.to_record())
+        self.totals.charge_agent(reply)
+        self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
+                        reply=reply.to_record())  # fmt: skip
         calls = [c.to_message_part() for c in reply.tool_calls]
         self.add("assistant", reply.text, **({"tool_calls": calls} if calls else {}))
         return reply
@@ -176,7 +177,9 @@ class Episode:
     # --- the run ---------------------------------------------------------------------------
 
     def run(self, mode: Callable[["Episode"], None]) -> EpisodeResult:
-        stop_reason, error, harness_failed = "error", None, False
+        """Runs the mode to its end. Whatever else stops it is the harness's failure (an API or a
+        model server down, a context overflow, a bug): recorded with its own stop reason, never scored."""
+        stop_reason, error = HARNESS_ERROR, None
         try:
             mode(self)
             stop_reason = "mode_finished"
@@ -184,14 +187,14 @@ class Episode:
             stop_reason = ended.reason
         except InfrastructureError as exc:
             stop_reason, error = exc.stop_reason, str(exc)
-            harness_failed = True
-        except HarnessError as exc:
-            error = str(exc)
         except KeyboardInterrupt:
             stop_reason, error = "interrupted", "interrupted by the user"
             raise
+        except Exception as exc:  # a bug or a broken part must not read as the agent's 0
+            error = f"{type(exc).__name__}: {exc}"
+            self.trace.emit("harness_error", step=self.totals.steps, error=error, traceback=traceback.format_exc())
         finally:
-            result = self._finish(stop_reason, error, scored=not harness_failed)
+            result = self._finish(stop_reason, error, scored=stop_reason not in UNSCORED_STOP_REASONS)
         return result
 
     def _finish(self, stop_reason: str, error: str | None, scored: bool) -> EpisodeResult:

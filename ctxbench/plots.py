@@ -1,6 +1,6 @@
 """The experiment's figures (matplotlib, from traces only): score by iteration per policy (mean with
-a 95 % bootstrap band), score against prompt tokens (with the Pareto front), and the context
-tokens sent per step per policy."""
+its 95 % interval band, see ctxbench.stats), score against every token spent (the agent's and the
+summarizer's, with the Pareto front), and the context tokens sent per step per policy."""
 
 from collections import defaultdict
 from pathlib import Path
@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ctxbench.results import score_by_iteration
-from ctxbench.stats import bootstrap_ci
+from ctxbench.stats import mean_interval
 
 
 def _pyplot() -> Any:
@@ -36,10 +36,13 @@ def _band(ax: Any, curves: list[list[float]], label: str) -> None:
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     data = _padded(curves)
-    stats = np.array([bootstrap_ci(list(data[:, i])) for i in range(data.shape[1])])
+    estimates = [mean_interval(list(data[:, i])) for i in range(data.shape[1])]
     x = np.arange(1, data.shape[1] + 1)
-    ax.plot(x, stats[:, 0], marker="o", label=label)
-    ax.fill_between(x, stats[:, 1], stats[:, 2], alpha=0.2)
+    ax.plot(x, [e.mean for e in estimates], marker="o", label=f"{label} (n={data.shape[0]})")
+    # No band where no interval holds (n < 2, or no variation); NaN leaves a gap.
+    low = [e.low if e.low is not None else np.nan for e in estimates]
+    high = [e.high if e.high is not None else np.nan for e in estimates]
+    ax.fill_between(x, low, high, alpha=0.2)
 
 
 def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
@@ -60,13 +63,13 @@ def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     points = []
     for label, members in sorted(groups.items()):
-        x, y = np.mean([m["prompt_tokens"] for m in members]), np.mean([m["score"] for m in members])
-        ax.scatter([m["prompt_tokens"] for m in members], [m["score"] for m in members], alpha=0.3)
+        x, y = np.mean([m["total_tokens"] for m in members]), np.mean([m["score"] for m in members])
+        ax.scatter([m["total_tokens"] for m in members], [m["score"] for m in members], alpha=0.3)
         ax.scatter([x], [y], marker="D", s=60, label=label)
         points.append((x, y))
     front = pareto_front(points)
     ax.plot([p[0] for p in front], [p[1] for p in front], "k--", linewidth=1, label="Pareto front")
-    ax.set(xlabel="prompt tokens per episode", ylabel="score", title=f"{name}: score vs prompt tokens")
+    ax.set(xlabel="tokens per episode (agent + summarizer)", ylabel="score", title=f"{name}: score vs tokens")
     ax.legend(fontsize=8)
     paths.append(_save(fig, figs / f"{name}_score_vs_tokens.png"))
 

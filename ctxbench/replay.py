@@ -3,40 +3,55 @@ sent at each step, with no LLM call. (The model's replies stay those of the reco
 measures context size, not what the model would have done with that context.)"""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from context_policies import ContextBuilder, policy_from_config
 from context_policies.base import PolicyConfig
+from ctxbench.episode import clarification_note
 from ctxbench.errors import HarnessError
 from ctxbench.events import Event
 from ctxbench.llm.tokens import TokenCounter
 from ctxbench.tracing.reader import load_episode
 
 
-def recorded_history(path: Path) -> tuple[list[Event], list[int]]:
-    """The history events and, for each model call, how many events it saw."""
+@dataclass
+class RecordedCall:
+    """What the episode's policy was given at one model call: the first `seen` history events and
+    the clarification notes pinned by then."""
+
+    seen: int
+    notes: list[str]
+
+
+def recorded_history(path: Path) -> tuple[list[Event], list[RecordedCall]]:
+    """The history events, and what each model call was built from."""
     trace = load_episode(path)
-    events, seen_at_call = [], []
+    events: list[Event] = []
+    calls: list[RecordedCall] = []
+    notes: list[str] = []
     for record in trace.events:
         if record["type"] == "event":
             events.append(Event(record["kind"], record["content"], record["step"], record.get("meta") or {}))
+        elif record["type"] == "clarification" and not record.get("reused"):
+            notes.append(clarification_note(record["question"], record["answer"]))
         elif record["type"] == "llm_call":
-            seen_at_call.append(len(events))
+            calls.append(RecordedCall(len(events), list(notes)))
     if not events:
         raise HarnessError(f"{path} has no `event` records (recorded before replay support); cannot replay")
-    return events, seen_at_call
+    return events, calls
 
 
 def replay(path: Path, policy: PolicyConfig, counter: TokenCounter, summarize: Any = None) -> list[dict[str, Any]]:
     """Per model call: the tokens originally sent and the tokens `policy` would have sent."""
     trace = load_episode(path)
-    events, seen_at_call = recorded_history(path)
+    events, calls = recorded_history(path)
     original = trace.context_tokens_per_step()
-    builder = ContextBuilder(policy_from_config(policy), policy, counter, summarize, documents=())
+    builder = ContextBuilder(policy_from_config(policy), policy, counter, summarize)
     rows = []
-    for step, (seen, before) in enumerate(zip(seen_at_call, original, strict=True), start=1):
-        view = builder.build(events[:seen])
+    for step, (call, before) in enumerate(zip(calls, original, strict=True), start=1):
+        view = builder.build(events[: call.seen], call.notes)
         rows.append({"step": step, "original_tokens": before, "replayed_tokens": view.record["tokens_after"],
                      "kept": view.record["kept"], "over_budget": view.record.get("over_budget")})  # fmt: skip
     return rows

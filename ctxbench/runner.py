@@ -104,7 +104,7 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
             raise
         totals = Totals()
         summarizer = Summarizer(llm, totals, trace, config.seed)
-        context = ContextBuilder(policy, config.policy, counter, summarizer, documents=prepared.documents)
+        context = ContextBuilder(policy, config.policy, counter, summarizer)
         episode = Episode(
             run_id=run_id, task=task, prepared=prepared, context=context, llm=llm, sandbox=sandbox,
             budget=config.budget, trace=trace, seed=config.seed, meta=meta,

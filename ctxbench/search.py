@@ -1,5 +1,5 @@
-"""BM25 search (bm25s) over a growing list of texts: the retrieval policies' index and the agent's
-`retrieve` tool use the same one, over the same task documents."""
+"""BM25 search (bm25s) over a growing list of texts: the retrieval policies' index (over the agent's
+past turns) and the agent's `retrieve` tool (its past turns and the task's documents) use the same one."""
 
 import re
 from collections.abc import Sequence

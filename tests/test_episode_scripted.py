@@ -85,11 +85,60 @@ def test_token_budget_ends_the_episode(tmp_path):
     assert result.totals.steps < 5
 
 
-def test_model_failure_is_recorded_not_raised(tmp_path):
+def test_a_harness_failure_is_recorded_and_not_scored(tmp_path):
     result = run_episode(make_config(tmp_path, [code("x = 1")]))  # runs out of replies at step 2
-    assert result.stop_reason == "error"
+    assert (result.stop_reason, result.score) == ("harness_error", None)
     assert "ran out of replies" in result.error
-    assert read_trace(result.trace_path)[-1]["error"] == result.error
+    end = read_trace(result.trace_path)[-1]
+    assert (end["error"], end["scored"]) == (result.error, False)
+    assert json.loads((Path(result.meta["episode_dir"]) / "result.json").read_text())["harness_failure"] is True
+
+
+@pytest.mark.parametrize("failure", ["context_overflow", "llm_error", "server_crashed"])
+def test_each_infrastructure_failure_has_its_own_stop_reason(tmp_path, failure):
+    # The reference answer is in the sandbox before the failure: still not scored, not even as a pass.
+    result = run_episode(make_config(tmp_path, [code(REFERENCE), {"fail": failure}]))
+    assert (result.stop_reason, result.score) == (failure, None)
+    types = [e["type"] for e in read_trace(result.trace_path)]
+    assert "score" not in types and types[-1] == "run_end"
+
+
+def test_a_failed_summarizer_call_stops_the_episode_unscored_and_says_so(tmp_path):
+    policy = {"type": "summarization", "keep_last": 1, "trigger_tokens": 1}
+    result = run_episode(make_config(tmp_path, [code("print(1)"), code("print(2)"), {"fail": "llm_error"}],
+                                     policy=policy))  # fmt: skip
+    assert (result.stop_reason, result.score) == ("llm_error", None)
+    assert result.error.startswith("summarizer call: scripted failure")
+
+
+def test_summarizer_tokens_are_charged_apart_and_count_against_the_budget(tmp_path):
+    policy = {"type": "summarization", "keep_last": 1, "trigger_tokens": 1}
+    replies = [code("print(1)"), code("print(2)"), "the summary " * 10, code("print(3)"), code("print(4)")]
+    result = run_episode(make_config(tmp_path, replies, policy=policy, budget={"max_steps": 3}))
+    t = result.totals
+    assert (t.steps, t.summarizer_calls) == (3, 1)
+    assert t.summarizer_completion_tokens == 20 and t.summarizer_prompt_tokens > 0  # the scripted backend counts words
+    assert t.all_tokens == t.agent_prompt_tokens + t.agent_completion_tokens + t.summarizer_tokens
+    (call,) = [e for e in read_trace(result.trace_path) if e["type"] == "summarizer_call"]
+    assert call["reply"]["usage"]["completion_tokens"] == 20
+    budget = t.agent_prompt_tokens + t.agent_completion_tokens + 1  # the agent's 3 steps alone stay under it
+    capped = run_episode(make_config(tmp_path / "capped", replies, policy=policy,
+                                     budget={"max_steps": 4, "episode_tokens": budget}))  # fmt: skip
+    assert (capped.stop_reason, capped.totals.steps) == ("episode_tokens", 3)
+
+
+def test_a_bug_in_the_harness_is_not_the_agents_zero(tmp_path, monkeypatch):
+    from ctxbench.sandbox.bubblewrap import BubblewrapSandbox
+
+    def broken(self, code, timeout_s=None):
+        raise RuntimeError("the sandbox wrapper has a bug")
+
+    monkeypatch.setattr(BubblewrapSandbox, "run_cell", broken)
+    result = run_episode(make_config(tmp_path, [code("print(1)")]))
+    assert (result.stop_reason, result.score) == ("harness_error", None)
+    assert result.error == "RuntimeError: the sandbox wrapper has a bug"
+    (event,) = [e for e in read_trace(result.trace_path) if e["type"] == "harness_error"]
+    assert "Traceback" in event["traceback"] and "broken" in event["traceback"]
 
 
 def test_missing_dataset_is_a_clear_error(tmp_path):

@@ -3,7 +3,6 @@ server process (tests/fake_llama_server.py): a crash is reported as one, with it
 ends the episode unscored; a stalled request restarts the server instead of queueing a retry."""
 
 import json
-import math
 import shutil
 import sys
 from pathlib import Path
@@ -134,4 +133,5 @@ def test_an_episode_whose_server_crashed_is_not_scored(fake_server, tmp_path):
     shutil.copy(result.trace_path, folder / "trace.jsonl")
     (row,) = summarize(load_rows(tmp_path / "experiment"))
     assert (row["n"], row["harness_failures"]) == (0, 1)
-    assert math.isnan(row["score"])  # nothing to average, and no 0 averaged in
+    assert row["score"] is None  # nothing to average, and no 0 averaged in
+    assert row["stop_reasons"] == "!server_crashed:1"

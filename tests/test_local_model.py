@@ -28,6 +28,17 @@ def test_local_server_answers_with_usage_and_stops(local_model_path, tmp_path):
     assert llm.server.process is None or llm.server.process.poll() is not None  # server stopped
 
 
+def test_a_prompt_over_the_window_is_a_context_overflow(local_model_path, tmp_path):
+    from ctxbench.errors import ContextOverflow
+
+    llm = make_backend(ModelConfig(n_ctx=512, reply_tokens=16, temperature=0.0), log_dir=tmp_path)
+    try:
+        with pytest.raises(ContextOverflow, match="does not fit"):
+            llm.generate([{"role": "user", "content": "word " * 800}], seed=0)
+    finally:
+        llm.close()
+
+
 def test_cli_runs_a_short_real_episode(local_model_path, tmp_path):
     run = subprocess.run(
         [sys.executable, str(ROOT / "run_bench.py"), "--config", str(ROOT / "config.json"),

@@ -2,11 +2,12 @@
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ctxbench.errors import HarnessError
+from ctxbench.errors import ContextOverflow, HarnessError, LLMUnavailable
 from ctxbench.llm.base import ModelConfig
 from ctxbench.llm.openai_compat import OpenAICompatLLM
 
@@ -19,9 +20,10 @@ COMPLETION = {
 
 
 class FakeServer:
-    """Fails the first `failures` requests with `status`, then answers COMPLETION."""
+    """Fails the first `failures` requests with `status` (and `error`), then answers COMPLETION after
+    `delay_s`."""
 
-    def __init__(self, failures: int, status: int = 500) -> None:
+    def __init__(self, failures: int, status: int = 500, error: dict | None = None, delay_s: float = 0.0) -> None:
         self.requests: list[dict] = []
         server = self
 
@@ -30,8 +32,9 @@ class FakeServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append({"body": body, "auth": self.headers.get("Authorization")})
                 if len(server.requests) <= failures:
-                    payload, code = {"error": {"message": "try later"}}, status
+                    payload, code = {"error": error or {"message": "try later"}}, status
                 else:
+                    time.sleep(delay_s)
                     payload, code = COMPLETION, 200
                 data = json.dumps(payload).encode()
                 self.send_response(code)
@@ -81,6 +84,50 @@ def test_transient_errors_are_retried_then_succeed(config, monkeypatch):
         server.close()
     assert reply.text == "hello"
     assert len(server.requests) == 3
+    assert reply.retries == 2
+
+
+def test_latency_is_the_answering_attempt_without_backoff(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=2, status=503, delay_s=0.3)
+    llm = OpenAICompatLLM(config, base_url=server.url)
+    started = time.perf_counter()
+    try:
+        reply = llm.generate([{"role": "user", "content": "hi"}])
+        elapsed = time.perf_counter() - started
+    finally:
+        server.close()
+    assert 0.3 <= reply.latency_s < 0.3 + 0.5  # the backoff alone is 0.5 s + 1 s
+    assert reply.retry_s >= 1.5
+    assert reply.latency_s + reply.retry_s == pytest.approx(elapsed, abs=0.1)
+
+
+@pytest.mark.parametrize("error", [
+    {"message": "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens",
+     "type": "invalid_request_error", "code": "context_length_exceeded"},  # OpenAI, llama-cpp-python
+    {"message": "the request exceeds the available context size, try increasing it",
+     "type": "exceed_context_size_error", "code": 400},  # llama.cpp's llama-server
+])  # fmt: skip
+def test_context_overflow_has_its_own_error(config, monkeypatch, error):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=10, status=400, error=error)
+    try:
+        with pytest.raises(ContextOverflow, match="does not fit") as caught:
+            OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}])
+    finally:
+        server.close()
+    assert caught.value.stop_reason == "context_overflow"
+    assert len(server.requests) == 1  # not retried
+
+
+def test_other_bad_requests_are_not_overflows(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=10, status=400, error={"message": "bad temperature", "type": "invalid_request_error"})
+    try:
+        with pytest.raises(LLMUnavailable):
+            OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}])
+    finally:
+        server.close()
 
 
 def test_retries_are_bounded_and_end_in_a_clear_error(config, monkeypatch):

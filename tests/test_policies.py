@@ -13,9 +13,9 @@ ADAPTER: TypeAdapter = TypeAdapter(AnyPolicyConfig)
 TURNS = [(f"```python\nstep_{i} = {i}\n```", f"Output of your code:\nvalue {i} " + "x" * 200) for i in range(1, 7)]
 
 
-def builder(config: dict, summarizer=None, documents=()):
+def builder(config: dict, summarizer=None):
     parsed = ADAPTER.validate_python(config)
-    return ContextBuilder(policy_from_config(parsed), parsed, counter(), summarizer, documents)
+    return ContextBuilder(policy_from_config(parsed), parsed, counter(), summarizer)
 
 
 def contents(view) -> list[str]:
@@ -83,7 +83,7 @@ def test_summarization_without_an_llm_is_a_clear_error():
         builder({"type": "summarization", "trigger_tokens": 1}).build(history(TURNS))
 
 
-def test_retrieval_brings_back_the_relevant_old_turn_and_documents():
+def test_retrieval_brings_back_the_relevant_old_turn():
     turns = [
         ("```python\nimport anndata\n```", "loaded 700 cells"),
         ("```python\nadata.obs['louvain'].value_counts()\n```", "louvain clusters: 0 1 2 3 4 5 6 7 8 9 10"),
@@ -91,12 +91,10 @@ def test_retrieval_brings_back_the_relevant_old_turn_and_documents():
         ("```python\nprint('world')\n```", "world"),
         ("```python\ncounts = adata.obs['louvain']\n```", "KeyError while grouping louvain clusters"),
     ]
-    view = builder(
-        {"type": "retrieval", "keep_last": 1, "top_k": 2}, documents=("baseline: majority label per louvain cluster",)
-    ).build(history(turns))
+    view = builder({"type": "retrieval", "keep_last": 1, "top_k": 2}).build(history(turns))
     retrieved = contents(view)[2]
-    assert retrieved.startswith("Relevant earlier steps and documents (retrieved):")
-    assert "louvain clusters: 0 1 2" in retrieved and "majority label per louvain" in retrieved
+    assert retrieved.startswith("Relevant earlier steps (retrieved):")
+    assert "louvain clusters: 0 1 2" in retrieved
     assert "hello" not in retrieved
     assert contents(view)[3:] == list(turns[-1])
     assert len(view.record["retrieved"]) == 2
@@ -126,7 +124,7 @@ def test_budget_mix_fits_its_budget_giving_up_the_summary_first():
     events = history(TURNS * 3)
     roomy = builder({"type": "budget_mix", "context_tokens": 5000, "keep_last": 2, "top_k": 1}).build(events)
     kinds = [c.split("\n", 1)[0] for c in contents(roomy)[2:5]]
-    assert kinds == ["Earlier steps, one line each:", "Relevant earlier steps and documents (retrieved):",
+    assert kinds == ["Earlier steps, one line each:", "Relevant earlier steps (retrieved):",
                      "Your working state (kept by the harness, JSON):"]  # fmt: skip
     tight_budget = roomy.record["tokens_after"] - 100
     tight = builder({"type": "budget_mix", "context_tokens": tight_budget, "keep_last": 2, "top_k": 1}).build(events)

@@ -64,9 +64,7 @@ def policy_configs(draw) -> dict:
 
 def build(config_dict: dict, events: list[Event]):
     config = ADAPTER.validate_python(config_dict)
-    builder = ContextBuilder(
-        policy_from_config(config), config, counter(), fake_summarizer([]), documents=("doc about louvain",)
-    )
+    builder = ContextBuilder(policy_from_config(config), config, counter(), fake_summarizer([]))
     return builder.build(events)
 
 

@@ -43,7 +43,8 @@ def test_replay_refuses_what_needs_an_llm(recorded):
 
 
 def test_response_cache_serves_a_repeated_episode_without_model_calls(tmp_path):
-    model = {"backend": "scripted", "scripted_replies": REPLIES[:2], "cache": True, "cache_dir": str(tmp_path / "c")}
+    model = {"backend": "scripted", "scripted_replies": REPLIES[:2], "cache": True, "cache_dir": str(tmp_path / "c"),
+             "usd_per_mtok_prompt": 3.0}  # fmt: skip
     first = run_episode(make_config(tmp_path / "a", [], model=model, budget={"max_steps": 2}))
     empty = {**model, "scripted_replies": []}  # any real call would fail: it has no replies left
     second = run_episode(make_config(tmp_path / "b", [], model=empty, budget={"max_steps": 2}))
@@ -52,3 +53,9 @@ def test_response_cache_serves_a_repeated_episode_without_model_calls(tmp_path):
     assert [c["reply"]["from_cache"] for c in calls[0]] == [False, False]
     assert [c["reply"]["from_cache"] for c in calls[1]] == [True, True]
     assert [c["reply"]["text"] for c in calls[1]] == [c["reply"]["text"] for c in calls[0]]
+    # the original cost and latency, so whichever cell runs second is not made cheaper; counted apart
+    assert [c["reply"]["latency_s"] for c in calls[1]] == [c["reply"]["latency_s"] for c in calls[0]]
+    t1, t2 = first.totals, second.totals
+    assert t2.cost_usd == t1.cost_usd > 0 and t2.llm_latency_s == t1.llm_latency_s > 0
+    assert (t1.response_cache_hits, t2.response_cache_hits) == (0, 2)
+    assert t2.replayed_latency_s == t2.llm_latency_s

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from ctxbench.stats import bootstrap_ci
 from tests.conftest import needs_bwrap
 
 pytestmark = needs_bwrap
@@ -56,11 +55,12 @@ def test_sweep_runs_the_grid_and_writes_table_and_plots(tmp_path):
     rows = list(csv.DictReader((experiment / "summary.csv").read_text().splitlines()))
     assert len(rows) == 4 and all(r["n"] == "2" and float(r["score"]) > 0.8 for r in rows)
     short = [r for r in rows if r["policy"] == "short"]
-    assert all(r["delta_vs_full_history"] not in ("", None) for r in short)
+    assert all(r["delta_vs_full_history"] not in ("", None) and r["pairs"] == "2" for r in short)
+    assert (experiment / "paired.md").read_text().startswith("| policy | mode")
     assert (experiment / "summary.md").read_text().startswith("| task | policy | mode")
     for figure in ("exp_iteration_score.png", "exp_score_vs_tokens.png", "exp_context_tokens.png"):
         assert (tmp_path / "figs" / figure).read_bytes()[:4] == b"\x89PNG"
-    assert "results (score: mean" in out
+    assert "results: mean [95% CI] over n scored episodes" in out and "pairs pooled over tasks" in out
 
 
 def test_a_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
@@ -95,10 +95,3 @@ def test_bad_sweep_file_is_one_clear_line(tmp_path):
     process = run_bench("--sweep", str(tmp_path / "bad.json"), cwd=tmp_path)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2 and "config file not found: nope.json" in err and "Traceback" not in err
-
-
-def test_bootstrap_ci():
-    mean, low, high = bootstrap_ci([0.0, 1.0] * 20)
-    assert mean == 0.5 and 0.3 < low < 0.5 < high < 0.7
-    assert bootstrap_ci([0.7]) == (0.7, 0.7, 0.7)
-    assert bootstrap_ci([1.0, 2.0, 3.0]) == bootstrap_ci([1.0, 2.0, 3.0])  # seeded

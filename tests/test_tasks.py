@@ -59,3 +59,35 @@ def test_humaneval_hostile_solution_is_contained(tmp_path):
         "def has_close_elements(numbers, threshold):\n    while True:\n        pass\n"
     )
     assert task.grade(task.parse_answer("solution.py", tmp_path)).value == 0.0
+
+
+def markers_task(tmp_path):
+    task = make_task(TASKS.get("pbmc_markers").config_class(), seed=0)
+    task.prepare(tmp_path / "task")
+    return task
+
+
+def write_markers(tmp_path, rows: list[tuple[str, str]]):
+    (tmp_path / "markers.csv").write_text("cell_type,gene\n" + "".join(f"{t},{g}\n" for t, g in rows))
+
+
+def test_markers_count_a_gene_listed_many_times_once(tmp_path):
+    task = markers_task(tmp_path)
+    write_markers(tmp_path, [("CD14+ Monocyte", "LYZ")] * 10)  # one canonical gene, ten times
+    score = task.grade(task.parse_answer("markers.csv", tmp_path))
+    assert score.metrics["CD14+ Monocyte"] == pytest.approx(1 / 10)
+
+
+def test_markers_with_more_than_k_rows_for_a_type_are_invalid(tmp_path):
+    from benchmarks.base import AnswerError
+
+    task = markers_task(tmp_path)
+    write_markers(
+        tmp_path,
+        [
+            ("CD19+ B", g)
+            for g in ["CD79A", "CD79B", "MS4A1", "CD19", "CD74", "HLA-DRA", "TCL1A", "BANK1", "CD22", "CD37", "IGHD"]
+        ],
+    )
+    with pytest.raises(AnswerError, match="at most 10 rows per cell type"):
+        task.parse_answer("markers.csv", tmp_path)

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
 from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_labeled.h5ad"
@@ -82,15 +82,27 @@ class PbmcMarkers(Task):
 
     def parse_answer(self, text: str, workdir: Path) -> MarkersAnswer:
         frame = read_answer_csv(workdir, text, ["cell_type", "gene"])
-        markers: dict[str, list[str]] = {}
-        for cell_type, gene in zip(frame["cell_type"], frame["gene"].fillna(""), strict=True):
-            markers.setdefault(cell_type.strip(), []).append(gene.strip())
-        return MarkersAnswer(markers=markers)
+        rows: dict[str, list[str]] = {}
+        for cell_type, gene in zip(frame["cell_type"].fillna(""), frame["gene"].fillna(""), strict=True):
+            rows.setdefault(cell_type.strip(), []).append(gene.strip())
+        k = self.config.k
+        crowded = {t: len(genes) for t, genes in rows.items() if len(genes) > k}
+        if crowded:
+            raise AnswerError(f"at most {k} rows per cell type; found {crowded}")
+        return MarkersAnswer(markers={t: distinct(genes) for t, genes in rows.items()})
 
     def grade(self, answer: BaseModel | None) -> Score:
         reported = answer.markers if isinstance(answer, MarkersAnswer) else {}
         k = self.config.k
-        # Precision@K with K fixed: fewer than K genes cannot raise the score.
-        per_type = {t: sum(g in canon for g in reported.get(t, [])[:k]) / k for t, canon in self._markers.items()}
+        # Precision@K with K fixed: fewer than K genes cannot raise the score, nor can one gene listed
+        # many times (counted once), nor more than K genes (only the first K count).
+        per_type = {
+            t: sum(g in canon for g in distinct(reported.get(t, []))[:k]) / k for t, canon in self._markers.items()
+        }
         value = sum(per_type.values()) / len(per_type)
         return Score(self.metric, value, self.target, {"precision_at_k": value, **per_type})
+
+
+def distinct(genes: list[str]) -> list[str]:
+    """Each gene once (the first time it is listed), empty names dropped."""
+    return list(dict.fromkeys(g for g in genes if g))

@@ -41,7 +41,9 @@ class ModelConfig(BaseModel):
     usd_per_mtok_prompt: float = Field(0.0, ge=0)
     usd_per_mtok_completion: float = Field(0.0, ge=0)
     scripted_replies: list[str | dict[str, Any]] = Field(
-        default_factory=list, description='Text, or {"text": ..., "tool_calls": [{"name", "arguments"}]}'
+        default_factory=list,
+        description='Text, {"text": ..., "tool_calls": [{"name", "arguments"}]}, or {"fail": "context_overflow"} '
+        "(or llm_error, server_crashed)",
     )
     cache: bool = Field(False, description="Serve identical requests from the response cache")
     cache_dir: Path | None = Field(None, description="None: ~/.cache/ctxbench/llm_responses")
@@ -80,6 +82,8 @@ class ToolCall:
 
 @dataclass
 class LLMReply:
+    """latency_s: the attempt that answered, from request to reply."""
+
     text: str
     finish_reason: str
     usage: Usage
@@ -87,7 +91,9 @@ class LLMReply:
     cost_usd: float
     model: str
     tool_calls: list[ToolCall] = field(default_factory=list)
-    from_cache: bool = False
+    from_cache: bool = False  # served by the response cache: latency and cost are the original call's
+    retries: int = 0  # failed attempts before this reply
+    retry_s: float = 0.0  # time those attempts and the backoff took (not in latency_s)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)

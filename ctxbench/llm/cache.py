@@ -1,5 +1,6 @@
 """A response cache around any backend, keyed by model, endpoint, messages and sampling parameters.
-Re-running a sweep cell with the same seed costs no model call; replies carry `from_cache`."""
+Re-running a sweep cell with the same seed makes no model call; replies carry `from_cache` and the
+cost and latency of the call that made them."""
 
 import hashlib
 import json
@@ -36,9 +37,11 @@ class CachedLLM:
         path = self.root / key[:2] / f"{key}.json"
         if path.is_file():
             stored = json.loads(path.read_text())
+            # The original call's cost and latency, so a cell run after another is not made cheaper
+            # by the cache; its retries are not replayed (they were the endpoint's trouble).
             return LLMReply(
                 text=stored["text"], finish_reason=stored["finish_reason"], usage=Usage(**stored["usage"]),
-                latency_s=0.0, cost_usd=0.0, model=stored["model"],
+                latency_s=stored["latency_s"], cost_usd=stored["cost_usd"], model=stored["model"],
                 tool_calls=[ToolCall(**c) for c in stored["tool_calls"]], from_cache=True,
             )  # fmt: skip
         reply = self.inner.generate(messages, seed=seed, reply_tokens=reply_tokens, tools=tools)

@@ -1,13 +1,14 @@
 """Any OpenAI-compatible chat endpoint (OpenAI itself, a local llama.cpp server, vLLM, ...)."""
 
 import os
+import re
 import time
 from typing import Any
 
 import openai
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from ctxbench.errors import HarnessError, LLMUnavailable
+from ctxbench.errors import ContextOverflow, HarnessError, LLMUnavailable
 from ctxbench.events import Message
 from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd, is_local_url
 
@@ -46,12 +47,25 @@ class OpenAICompatLLM:
             wait=wait_exponential(multiplier=0.5, max=20),
             reraise=True,
         )
+        attempts: list[float] = []  # each attempt's duration: the last one answered
+
+        def attempt() -> Any:
+            started = time.perf_counter()
+            try:
+                return self._create(messages, seed, reply_tokens or self.config.reply_tokens, tools)
+            finally:
+                attempts.append(time.perf_counter() - started)
+
         started = time.perf_counter()
         try:
-            response = retrying(self._create, messages, seed, reply_tokens or self.config.reply_tokens, tools)
+            response = retrying(attempt)
+        except openai.BadRequestError as exc:
+            if _is_context_overflow(exc):
+                raise ContextOverflow(f"the context does not fit {self.model!r}: {exc.message}") from exc
+            raise LLMUnavailable(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         except openai.APIError as exc:
             raise LLMUnavailable(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
-        latency = time.perf_counter() - started
+        latency, retry_s = attempts[-1], time.perf_counter() - started - attempts[-1]
         choice = response.choices[0]
         usage = _usage_of(response)
         return LLMReply(
@@ -59,6 +73,8 @@ class OpenAICompatLLM:
             finish_reason=choice.finish_reason or "unknown",
             usage=usage,
             latency_s=latency,
+            retries=len(attempts) - 1,
+            retry_s=retry_s,
             cost_usd=cost_usd(self.config, usage),
             model=response.model or self.model,
             tool_calls=[
@@ -86,6 +102,14 @@ class OpenAICompatLLM:
 
     def close(self) -> None:
         self._client.close()
+
+
+CONTEXT_OVERFLOW_CODES = {"context_length_exceeded", "exceed_context_size_error"}  # OpenAI, llama.cpp servers
+CONTEXT_OVERFLOW_TEXT = re.compile(r"context (length|window|size)|maximum context", re.IGNORECASE)
+
+
+def _is_context_overflow(exc: openai.BadRequestError) -> bool:
+    return bool({exc.code, exc.type} & CONTEXT_OVERFLOW_CODES) or bool(CONTEXT_OVERFLOW_TEXT.search(exc.message))
 
 
 def _usage_of(response) -> Usage:  # type: ignore[no-untyped-def]

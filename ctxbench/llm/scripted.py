@@ -1,12 +1,18 @@
-"""A test double that replays given replies in order. Never the default: tests of the loop only."""
+"""A test double that replays given replies in order. Never the default: tests of the loop only.
+A reply {"fail": "<stop reason>"} raises the failure that reason stands for (context_overflow,
+llm_error, server_crashed), so tests can see how each is recorded."""
 
 import json
 import time
 from typing import Any
 
-from ctxbench.errors import HarnessError
+from ctxbench.errors import ContextOverflow, HarnessError, InfrastructureError, LLMUnavailable, ServerCrashed
 from ctxbench.events import Message
 from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd
+
+FAILURES: dict[str, type[InfrastructureError]] = {
+    cls.stop_reason: cls for cls in (ContextOverflow, LLMUnavailable, ServerCrashed)
+}
 
 
 @BACKENDS.register("scripted")
@@ -29,6 +35,8 @@ class ScriptedLLM:
         self.tools_offered.append(tools)
         scripted = self._replies[len(self.calls) - 1]
         reply = scripted if isinstance(scripted, dict) else {"text": scripted}
+        if "fail" in reply:
+            raise FAILURES[reply["fail"]](f"scripted failure: {reply['fail']}")
         text = reply.get("text", "")
         calls = [
             ToolCall(f"call_{len(self.calls)}_{i}", c["name"], c["arguments"] if isinstance(c["arguments"], str)

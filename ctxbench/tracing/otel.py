@@ -67,6 +67,11 @@ def ns(seconds: float) -> int:
     return int(seconds * 1e9)
 
 
+def spent_s(reply: dict[str, Any]) -> float:
+    """How long the call took here: a response-cache hit took no time, whatever latency it replays."""
+    return 0.0 if reply.get("from_cache") else float(reply.get("latency_s", 0.0))
+
+
 class PhoenixSink:
     """Receives trace events (type + fields) and emits the corresponding spans."""
 
@@ -142,7 +147,7 @@ class PhoenixSink:
 
     def _on_llm_call(self, e: dict[str, Any], ts: float) -> None:
         reply, context = e["reply"], e.get("context", {})
-        start = ts - float(reply.get("latency_s", 0.0))
+        start = ts - spent_s(reply)
         self._end_step(start)
         self.step = self._span(f"step {e['step']}", "CHAIN", self.episode, start, {"ctxbench.step": e["step"]})
         build = {f"ctxbench.context.{k}": v for k, v in context.items()}
@@ -160,7 +165,8 @@ class PhoenixSink:
             "llm.output_messages.0.message.role": "assistant",
             "llm.output_messages.0.message.content": reply.get("text", ""),
             "output.value": reply.get("text", ""), "input.value": messages[-1]["content"] if messages else "",
-            "ctxbench.cost_usd": reply.get("cost_usd"),
+            "ctxbench.cost_usd": reply.get("cost_usd"), "ctxbench.latency_s": reply.get("latency_s"),
+            "ctxbench.from_cache": bool(reply.get("from_cache")), "ctxbench.retries": reply.get("retries", 0),
         }  # fmt: skip
         for i, message in enumerate(messages):
             attrs[f"llm.input_messages.{i}.message.role"] = message.get("role")
@@ -169,7 +175,7 @@ class PhoenixSink:
 
     def _on_summarizer_call(self, e: dict[str, Any], ts: float) -> None:
         reply = e["reply"]
-        self._closed("summarizer", "LLM", ts - float(reply.get("latency_s", 0.0)), ts,
+        self._closed("summarizer", "LLM", ts - spent_s(reply), ts,
                      self._llm_attrs(e["messages"], reply))  # fmt: skip
 
     def _on_exec(self, e: dict[str, Any], ts: float) -> None:
@@ -187,6 +193,11 @@ class PhoenixSink:
         if self.step is not None:
             self.step.add_event("feedback", {"kind": e.get("kind", ""), "message": e.get("message", "")}, ns(ts))
 
+    def _on_harness_error(self, e: dict[str, Any], ts: float) -> None:
+        if self.step is not None:
+            self.step.add_event("harness_error", {"error": e.get("error", ""), "traceback": e.get("traceback", "")},
+                                ns(ts))  # fmt: skip
+
     def _on_score(self, e: dict[str, Any], ts: float) -> None:
         self.score = {k: e[k] for k in ("metric", "value", "target", "passed", "metrics") if k in e}
 
@@ -199,6 +210,7 @@ class PhoenixSink:
                 span.set_attribute("ctxbench.score", float(self.score["value"]))
                 span.set_attribute("ctxbench.passed", bool(self.score["passed"]))
             span.set_attribute("ctxbench.stop_reason", str(e.get("stop_reason")))
+            span.set_attribute("ctxbench.scored", bool(e.get("scored", True)))
             span.set_attribute("output.value", json.dumps({"stop_reason": e.get("stop_reason"), "score": self.score}))
             span.end(end_time=ns(ts))
 

@@ -36,7 +36,7 @@ def predict(train, test):
     m = LogisticRegression(max_iter=2000).fit(train.X, train.obs['bulk_labels'].astype(str))
     return m.predict(test.X)
 """  # what controller mode measures (cross-validated) besides the answer file the reference writes
-CLOCK_COLUMNS = ("wall_s",)
+CLOCK_COLUMNS = ("wall_s", "llm_s")
 REPLAY_POLICIES = {
     "full_history": {"type": "full_history"},
     "sliding_window": {"type": "sliding_window", "turns": 2},
