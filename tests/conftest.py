@@ -5,7 +5,7 @@ import pytest
 
 from benchmarks import make_task
 from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
-from ctxbench.paths import default_model_path
+from ctxbench.llm.catalog import DEFAULT as DEFAULT_MODEL
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
 
@@ -20,7 +20,7 @@ def pbmc_task(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def local_model_path() -> Path:
-    path = default_model_path()
+    path = DEFAULT_MODEL.path
     if not path.is_file():
         pytest.fail(f"{path} missing: run scripts/setup.sh (the local-model tests must run, not skip)")
     return path

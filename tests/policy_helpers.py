@@ -3,8 +3,8 @@
 from functools import cache
 
 from ctxbench.events import Event
+from ctxbench.llm.catalog import DEFAULT as DEFAULT_MODEL
 from ctxbench.llm.tokens import GGUFTokenCounter
-from ctxbench.paths import default_model_path
 
 SYSTEM = "You are a data analyst. Reply with one python block, or FINAL_ANSWER: <answer>."
 TASK = "Task: annotate the held-out cells of /data/pbmc68k_heldout.h5ad and write predictions.csv."
@@ -12,7 +12,7 @@ TASK = "Task: annotate the held-out cells of /data/pbmc68k_heldout.h5ad and writ
 
 @cache
 def counter() -> GGUFTokenCounter:
-    return GGUFTokenCounter(default_model_path())
+    return GGUFTokenCounter(DEFAULT_MODEL.path)
 
 
 def history(turns: list[tuple[str, str]], system: str = SYSTEM, task: str = TASK) -> list[Event]:

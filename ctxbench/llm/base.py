@@ -9,10 +9,11 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ctxbench.events import Message
+from ctxbench.llm import catalog
 from ctxbench.registry import Registry
 from ctxbench.renamed import reject_renamed
 
-DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+DEFAULT_LOCAL_MODEL = catalog.DEFAULT.name
 
 
 class ModelConfig(BaseModel):
@@ -57,6 +58,22 @@ class ModelConfig(BaseModel):
     @classmethod
     def _renamed(cls, data: Any) -> Any:
         return reject_renamed(data, {"max_tokens": "reply_tokens"})
+
+    @model_validator(mode="after")
+    def _embedded_name(self) -> "ModelConfig":
+        """An embedded model is named by its catalog name (an alias such as qwen2.5-coder-1.5b
+        becomes it), so results tables show one name per model."""
+        if self.backend == "llama_cpp" and self.model_path is None:
+            self.name = catalog.embedded(self.name).name
+        return self
+
+    def gguf_path(self) -> Path:
+        """The GGUF this config runs (llama_cpp) or counts tokens with (scripted, local servers):
+        model_path, else the embedded model of that name, else the default's (same tokenizer family)."""
+        if self.model_path is not None:
+            return self.model_path
+        found = catalog.find_embedded(self.name)
+        return (found or catalog.DEFAULT).path
 
 
 @dataclass
@@ -106,10 +123,10 @@ class LLMBackend(Protocol):
 
     def generate(
         self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
-        tools: list[dict[str, Any]] | None = None,
+        tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
     ) -> LLMReply:  # fmt: skip
         """reply_tokens: completion limit of this call (None: the configured one); tools: OpenAI-style
-        function schemas for the native tool protocol."""
+        function schemas for the native tool protocol; temperature: this call's (None: the configured one)."""
         ...
 
     def close(self) -> None: ...

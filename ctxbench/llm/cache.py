@@ -21,19 +21,23 @@ class CachedLLM:
         self.model = inner.model
         self.root = root or config.cache_dir or cache_dir() / "llm_responses"
 
-    def key(self, messages: list[Message], seed: int | None, reply_tokens: int | None, tools: Any) -> str:
+    def key(
+        self, messages: list[Message], seed: int | None, reply_tokens: int | None, tools: Any,
+        temperature: float | None = None,
+    ) -> str:  # fmt: skip
         c = self.config
         identity = {
-            "model": c.name, "backend": c.backend, "base_url": c.base_url, "temperature": c.temperature,
+            "model": c.name, "backend": c.backend, "base_url": c.base_url,
+            "temperature": c.temperature if temperature is None else temperature,
             "max_tokens": reply_tokens or c.reply_tokens, "seed": seed, "tools": tools, "messages": messages,
         }  # fmt: skip
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     def generate(
         self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
-        tools: list[dict[str, Any]] | None = None,
+        tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
     ) -> LLMReply:  # fmt: skip
-        key = self.key(messages, seed, reply_tokens, tools)
+        key = self.key(messages, seed, reply_tokens, tools, temperature)
         path = self.root / key[:2] / f"{key}.json"
         if path.is_file():
             stored = json.loads(path.read_text())
@@ -44,7 +48,9 @@ class CachedLLM:
                 latency_s=stored["latency_s"], cost_usd=stored["cost_usd"], model=stored["model"],
                 tool_calls=[ToolCall(**c) for c in stored["tool_calls"]], from_cache=True,
             )  # fmt: skip
-        reply = self.inner.generate(messages, seed=seed, reply_tokens=reply_tokens, tools=tools)
+        reply = self.inner.generate(
+            messages, seed=seed, reply_tokens=reply_tokens, tools=tools, temperature=temperature
+        )
         self._store(path, reply)
         return reply
 

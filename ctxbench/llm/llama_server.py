@@ -31,7 +31,6 @@ from ctxbench.errors import HarnessError, ServerCrashed
 from ctxbench.events import Message
 from ctxbench.llm.base import BACKENDS, ModelConfig
 from ctxbench.llm.openai_compat import OpenAICompatLLM
-from ctxbench.paths import default_model_path
 
 READY_TIMEOUT_S = 120
 PROBE_PROMPT = "Count from 1 to 100, separated by spaces: 1 2 3"
@@ -73,9 +72,11 @@ class LlamaServer:
     """A llama_cpp.server child process; use as a context manager so it always stops."""
 
     def __init__(self, config: ModelConfig, log_path: Path, python: str = sys.executable) -> None:
-        self.model_path = Path(config.model_path or default_model_path())
+        self.model_path = config.gguf_path()
         if not self.model_path.is_file():
-            raise HarnessError(f"model file not found: {self.model_path}; run `python scripts/fetch_model.py` first")
+            raise HarnessError(
+                f"model file not found: {self.model_path}; run `python scripts/fetch_model.py --model {config.name}`"
+            )
         self.config = config
         self.log_path = log_path
         self.python = python  # another venv's interpreter serves another llama.cpp build (bench)
@@ -207,7 +208,7 @@ _SHARED: dict[tuple[Path, int, int], LlamaServer] = {}
 
 def server_key(config: ModelConfig) -> tuple[Path, int, int]:
     """Backends with the same key can share a server."""
-    return Path(config.model_path or default_model_path()).resolve(), config.n_ctx, config.n_threads
+    return config.gguf_path().resolve(), config.n_ctx, config.n_threads
 
 
 @contextlib.contextmanager
@@ -249,12 +250,12 @@ class LocalLlamaLLM(OpenAICompatLLM):
         prompt_tokens = sum(len(str(m.get("content") or "")) for m in messages) / CHARS_PER_TOKEN
         return max(MIN_TIMEOUT_S, TIMEOUT_SLACK * self.speed.expected_s(prompt_tokens, reply_tokens))
 
-    def _create(self, messages, seed, reply_tokens, tools):  # type: ignore[no-untyped-def]
+    def _create(self, messages, seed, reply_tokens, tools, temperature):  # type: ignore[no-untyped-def]
         with self.server.lock:  # a restart in progress (another worker's timeout) finishes first
             self.server.raise_if_dead()
             started_as = self.server.starts
         try:
-            return super()._create(messages, seed, reply_tokens, tools)
+            return super()._create(messages, seed, reply_tokens, tools, temperature)
         except openai.APIConnectionError as exc:  # APITimeoutError included
             self.server.wait_exit(2.0)
             self.server.raise_if_dead()  # a crash is not retried

@@ -39,7 +39,7 @@ class OpenAICompatLLM:
 
     def generate(
         self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
-        tools: list[dict[str, Any]] | None = None,
+        tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
     ) -> LLMReply:  # fmt: skip
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
@@ -52,7 +52,7 @@ class OpenAICompatLLM:
         def attempt() -> Any:
             started = time.perf_counter()
             try:
-                return self._create(messages, seed, reply_tokens or self.config.reply_tokens, tools)
+                return self._create(messages, seed, reply_tokens or self.config.reply_tokens, tools, temperature)
             finally:
                 attempts.append(time.perf_counter() - started)
 
@@ -88,12 +88,12 @@ class OpenAICompatLLM:
         """Seconds one attempt may take."""
         return self.config.timeout_s
 
-    def _create(self, messages: list[Message], seed: int | None, reply_tokens: int, tools):  # type: ignore[no-untyped-def]
+    def _create(self, messages, seed, reply_tokens, tools, temperature):  # type: ignore[no-untyped-def]
         extra = {"tools": tools} if tools else {}
         return self._client.chat.completions.create(
             model=self.model,
-            messages=messages,  # type: ignore[arg-type]
-            temperature=self.config.temperature,
+            messages=messages,
+            temperature=self.config.temperature if temperature is None else temperature,
             max_tokens=reply_tokens,
             seed=seed,
             timeout=self.timeout_for(messages, reply_tokens),

@@ -26,7 +26,7 @@ class ScriptedLLM:
 
     def generate(
         self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
-        tools: list[dict[str, Any]] | None = None,
+        tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
     ) -> LLMReply:  # fmt: skip
         if len(self.calls) >= len(self._replies):
             raise HarnessError(f"scripted backend ran out of replies after {len(self._replies)} calls")

@@ -12,7 +12,6 @@ from typing import Any, Protocol
 from ctxbench.errors import HarnessError
 from ctxbench.events import Message
 from ctxbench.llm.base import ModelConfig, is_local_url
-from ctxbench.paths import default_model_path
 
 # Tokens a chat template adds around each message: ChatML (Qwen) `<|im_start|>role\n ... <|im_end|>\n`.
 CHATML_OVERHEAD = 5
@@ -124,10 +123,10 @@ def counter_for(config: ModelConfig) -> TokenCounter:
     if spec == "auto":
         if config.backend == "openai" and not is_local_url(config.base_url):
             return TiktokenCounter(_tiktoken_encoding_for(config.name))
-        return GGUFTokenCounter(Path(config.model_path or default_model_path()))
+        return GGUFTokenCounter(config.gguf_path())
     kind, _, value = spec.partition(":")
     if kind == "gguf":
-        return GGUFTokenCounter(Path(value) if value else default_model_path())
+        return GGUFTokenCounter(Path(value) if value else config.gguf_path())
     if kind == "tiktoken":
         return TiktokenCounter(value or "cl100k_base")
     raise HarnessError(f"unknown tokenizer {spec!r}; use auto, gguf:PATH or tiktoken:ENCODING")

@@ -87,7 +87,7 @@ def measure(episode: Episode, spec: ControllerSpec, iteration: int, proposal: st
     raw_file = episode.sandbox.workdir / f"measure_{iteration}.json"
     raw_file.unlink(missing_ok=True)
     if spec.proposal == "code":
-        result = episode.execute(proposal)
+        result = episode.execute(spec.runnable(proposal))
         if result.outcome != "ok":
             return None, f"the proposal failed: {result.render()[-600:]}"
     try:
