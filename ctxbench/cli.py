@@ -28,7 +28,12 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--policy-param", action="append", default=[], metavar="KEY=VALUE",
         help="override a field of the selected policy (VALUE is JSON, or a plain string); repeatable",
     )  # fmt: skip
-    parser.add_argument("--reasoning-mode", help="reasoning mode")
+    parser.add_argument("--reasoning-mode", help="reasoning mode: agentic, controller or direct")
+    parser.add_argument(
+        "--scaffold", metavar="PIECES",
+        help="scaffolding pieces to switch on, comma-separated: repeat_guard, error_first, worked_example, "
+        "retry_temperature=T; 'none' switches all off",
+    )  # fmt: skip
     parser.add_argument("--model", help="model name")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint; selects the openai backend")
     parser.add_argument("--sandbox", help="sandbox backend")
@@ -68,6 +73,17 @@ def select_policy(raw: dict[str, Any], policy_type: str | None, params: list[str
         raw["policy"] = {**raw["policy"], key: _json_or_text(value)}
 
 
+def scaffold_pieces(spec: str) -> dict[str, Any]:
+    """'repeat_guard,retry_temperature=0.8' -> {"repeat_guard": True, "retry_temperature": 0.8}."""
+    pieces: dict[str, Any] = {}
+    for piece in filter(None, (p.strip() for p in spec.split(","))):
+        if piece == "none":
+            continue
+        name, sep, value = piece.partition("=")
+        pieces[name] = _json_or_text(value) if sep else True
+    return pieces
+
+
 def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """Flags override the file. Applied to the raw dict so validation errors name the same fields."""
     raw = dict(raw)
@@ -82,6 +98,8 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
     select_policy(raw, args.policy_type, args.policy_param)
     if args.reasoning_mode:
         raw["reasoning_mode"] = args.reasoning_mode
+    if args.scaffold:
+        raw["scaffold"] = scaffold_pieces(args.scaffold)
     if args.model:
         section("model")["name"] = args.model
     if args.base_url:

@@ -12,6 +12,7 @@ from context_policies import AnyPolicyConfig
 from ctxbench.budget import BudgetConfig
 from ctxbench.errors import ConfigError
 from ctxbench.llm.base import ModelConfig
+from ctxbench.modes.scaffold import ScaffoldConfig
 from ctxbench.protocols.base import ProtocolName
 from ctxbench.sandbox.base import SandboxConfig
 from ctxbench.tracing.otel import PhoenixConfig
@@ -40,6 +41,7 @@ class RunConfig(BaseModel):
         "auto", description="text (fenced code / ACTION lines), native (tool calls), auto: by backend"
     )
     tools: list[ToolName] = Field(default_factory=lambda: list(ALL_TOOLS), description="Tools offered in agentic mode")
+    scaffold: ScaffoldConfig = Field(default_factory=ScaffoldConfig, description="Help for small models, per piece")
 
     @property
     def policy_label(self) -> str:

@@ -123,7 +123,7 @@ class Episode:
         reply = self.llm.generate(view.messages, seed=seed, tools=tools, temperature=temperature)
         self.totals.charge_agent(reply)
         self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
-                        reply=reply.to_record())  # fmt: skip
+                        reply=reply.to_record(), temperature=temperature)  # fmt: skip
         calls = [c.to_message_part() for c in reply.tool_calls]
         self.add("assistant", reply.text, **({"tool_calls": calls} if calls else {}))
         return reply
@@ -179,6 +179,7 @@ class Episode:
     # --- the run ---------------------------------------------------------------------------
 
     def run(self, mode: Callable[["Episode"], None]) -> EpisodeResult:
+        """mode: the reasoning mode, its options bound."""
         """Runs the mode to its end. Whatever else stops it is the harness's failure (an API or a
         model server down, a context overflow, a bug): recorded with its own stop reason, never scored."""
         stop_reason, error = HARNESS_ERROR, None

@@ -110,7 +110,7 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
             budget=config.budget, trace=trace, seed=config.seed, meta=meta,
             protocol=protocol_for(config.tool_protocol, config.model), tool_names=list(config.tools), totals=totals,
         )  # fmt: skip
-        result = episode.run(mode)
+        result = episode.run(lambda e: mode(e, config.scaffold))
     result.links = trace.links
     partial = episode_dir / "result.json.partial"
     partial.write_text(json.dumps(result.to_record(), indent=2))

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from ctxbench.episode import Episode
 from ctxbench.modes.base import MODES
+from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, exception_line
 from ctxbench.protocols import Call, Parsed
 from ctxbench.tools import TOOLS
 
@@ -12,32 +13,45 @@ ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block 
 
 
 @MODES.register("agentic")
-def run_agentic(episode: Episode) -> None:
+def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
     protocol, tools = episode.protocol, episode.tool_names
-    episode.add("system", protocol.system_prompt(tools))
+    example = WORKED_EXAMPLE if scaffold.worked_example and protocol.name == "text" else ""
+    episode.add("system", protocol.system_prompt(tools) + example)
     episode.add("task", episode.prepared.prompt)
     schemas = protocol.tool_schemas(tools)
+    guard, failed = RepeatGuard(), False
     while True:
         episode.check_budget()
-        parsed = protocol.parse(episode.query(schemas), tools)
+        reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None)
+        episode.tools.last_result = None
+        if scaffold.repeat_guard and (earlier := guard.seen_failing(reply.text)):
+            step, line = earlier
+            episode.feedback("repeated", f"This reply is the same as your reply at step {step}, whose code failed "
+                                         f"({line}). It was not run again: change the code.")  # fmt: skip
+            failed = True
+            continue
+        parsed = protocol.parse(reply, tools)
         for problem in parsed.problems:
             episode.feedback(problem.kind, problem.message, problem.tool_call_id)
-        run_calls(episode, parsed)
+        run_calls(episode, parsed, scaffold)
+        last = episode.tools.last_result
+        guard.remember(reply.text, episode.totals.steps, last)
+        failed = bool(parsed.problems) or (last is not None and last.outcome != "ok")
 
 
-def run_calls(episode: Episode, parsed: Parsed) -> None:
+def run_calls(episode: Episode, parsed: Parsed, scaffold: ScaffoldConfig) -> None:
     for index, call in enumerate(parsed.calls):
         last = episode.tools.last_result
         if call.name == "final_answer" and index > 0 and last and last.outcome != "ok":
             observe(episode, call, "Your FINAL_ANSWER was ignored because the code before it failed.")
             continue
-        text = run_tool(episode, call)  # final_answer raises Submitted when the answer is valid
+        text = run_tool(episode, call, scaffold)  # final_answer raises Submitted when the answer is valid
         if index == 0 and parsed.notes:
             text += "\n" + "\n".join(parsed.notes)
         observe(episode, call, text)
 
 
-def run_tool(episode: Episode, call: Call) -> str:
+def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
     tool = TOOLS.get(call.name)()
     try:
         args = tool.args.model_validate(call.args)
@@ -50,8 +64,11 @@ def run_tool(episode: Episode, call: Call) -> str:
         text = tool.run(episode.tools, args)
     except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
         return f"[{call.name} failed] {exc}"
-    if episode.tools.last_result is not None and episode.tools.last_result.outcome != "ok":
+    result = episode.tools.last_result
+    if result is not None and result.outcome != "ok":
         text += "\n" + ERROR_HELP
+        if scaffold.error_first:
+            text = f"Your code failed: {exception_line(result)}\n\n{text}"
     return text
 
 

@@ -13,6 +13,7 @@ from benchmarks.base import AnswerError, ControllerSpec, without_answer_section
 from ctxbench.episode import Episode, TargetReached
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
+from ctxbench.modes.scaffold import ScaffoldConfig
 from ctxbench.protocols.text import CODE_BLOCK
 
 JSON_BLOCK = re.compile(r"```(?:json)?[ \t]*\n(\{.*?\})[ \t]*\n?```|(\{.*\})", re.DOTALL)
@@ -31,7 +32,7 @@ class Best:
 
 
 @MODES.register("controller")
-def run_controller(episode: Episode) -> None:
+def run_controller(episode: Episode, scaffold: ScaffoldConfig) -> None:
     spec = episode.task.controller()
     if spec is None:
         raise HarnessError(f"task {episode.task.config.name!r} has no controller mode; use --reasoning-mode agentic")
@@ -39,9 +40,11 @@ def run_controller(episode: Episode) -> None:
     episode.add("task", f"{without_answer_section(episode.prepared.prompt)}\n{spec.instructions}")
     scores: list[str] = []
     best: Best | None = None
+    failed = False
     while True:
         episode.check_budget()
-        proposal = extract(episode.query().text, spec)
+        proposal = extract(episode.query(temperature=scaffold.retry_temperature if failed else None).text, spec)
+        failed = True  # until a proposal is measured
         if proposal is None:
             kind = "no code" if spec.proposal == "code" else "no JSON object"
             episode.feedback("no_action", f"Your reply had {kind}. Reply with exactly one proposal as described.")
@@ -53,6 +56,7 @@ def run_controller(episode: Episode) -> None:
             answer, problem = parse(episode, spec, iteration)
             if answer is None:
                 value, report = None, f"its output is not a valid answer: {problem}"
+        failed = value is None
         scores.append(f"iteration {iteration}: {report}")
         if value is not None and (best is None or value > best.value):
             best = Best(iteration, value)

@@ -10,13 +10,14 @@ import re
 from benchmarks.base import AnswerError
 from ctxbench.episode import Episode
 from ctxbench.modes.base import MODES
+from ctxbench.modes.scaffold import ScaffoldConfig
 from ctxbench.protocols.text import CODE_BLOCK
 
 OPEN_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*)", re.DOTALL | re.IGNORECASE)
 
 
 @MODES.register("direct")
-def run_direct(episode: Episode) -> None:
+def run_direct(episode: Episode, scaffold: ScaffoldConfig) -> None:  # no scaffolding: the model alone
     task = episode.task
     episode.add("task", task.direct_prompt(episode.prepared))
     episode.check_budget()

@@ -1,0 +1,75 @@
+"""Scaffolding for small models: each piece switchable on its own (config `scaffold`), so what each
+changes can be measured apart (scripts/scaffold_ablation.py).
+
+- repeat_guard: a reply identical to one whose code already failed is not run again; the model is
+  told so, with that failure's exception line (small models resend a failed reply word for word).
+- error_first: a failed run's observation starts with its exception line, before the traceback
+  and output that bury it.
+- retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
+  otherwise repeats itself).
+- worked_example: the text protocol's system prompt ends with a short worked exchange.
+"""
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ctxbench.sandbox.base import CellResult
+
+EXCEPTION_LINE = re.compile(r"^\w+(?:\.\w+)*(?:Error|Exception|Exit|Interrupt|Warning)\b.*$", re.MULTILINE)
+
+WORKED_EXAMPLE = """\
+
+Example (another task). The user asks for the mean of column `x` in /data/t.csv.
+Reply 1:
+```python
+import pandas as pd
+df = pd.read_csv("/data/t.csv")
+print(df.columns.tolist(), len(df))
+```
+Harness: ['x', 'y'] 10
+Reply 2:
+```python
+print(df["x"].mean())
+```
+Harness: 4.5
+Reply 3:
+FINAL_ANSWER: 4.5
+"""
+
+
+class ScaffoldConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repeat_guard: bool = Field(False, description="Do not rerun a reply identical to one that failed; say so")
+    error_first: bool = Field(False, description="Start a failed run's observation with its exception line")
+    retry_temperature: float | None = Field(
+        None, ge=0.0, le=2.0, description="Temperature of the call after a failure (None: the model's)"
+    )
+    worked_example: bool = Field(False, description="A worked example of the text protocol in the system prompt")
+
+
+def exception_line(result: CellResult) -> str:
+    """The last `SomeError: message` line of a failed run (its error, else its stderr)."""
+    for text in (result.error or "", result.stderr or ""):
+        lines = EXCEPTION_LINE.findall(text)
+        if lines:
+            return lines[-1].strip()
+    return (result.error or result.outcome).strip().splitlines()[-1] if (result.error or result.outcome) else ""
+
+
+def normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+class RepeatGuard:
+    """Remembers replies whose code failed, and what they failed with."""
+
+    def __init__(self) -> None:
+        self.failed: dict[str, tuple[int, str]] = {}
+
+    def seen_failing(self, reply: str) -> tuple[int, str] | None:
+        return self.failed.get(normalized(reply))
+
+    def remember(self, reply: str, step: int, result: CellResult | None) -> None:
+        if result is not None and result.outcome != "ok":
+            self.failed.setdefault(normalized(reply), (step, exception_line(result)))

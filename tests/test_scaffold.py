@@ -1,0 +1,87 @@
+"""Each scaffolding piece does what it says, and only when switched on."""
+
+import pytest
+
+from ctxbench.modes.scaffold import RepeatGuard, exception_line
+from ctxbench.runner import run_episode
+from ctxbench.sandbox.base import CellResult
+from ctxbench.tracing.jsonl import read_trace
+from tests.conftest import needs_bwrap
+from tests.test_episode_scripted import code, make_config
+
+pytestmark = needs_bwrap
+FAILING = code("import numpy as np\nnp.zeros(3).reshape(2, 2)")
+REPLIES = [FAILING, FAILING, code("print('fixed')"), "FINAL_ANSWER: nothing"]
+
+
+def run(tmp_path, **scaffold):
+    return run_episode(make_config(tmp_path, REPLIES, scaffold=scaffold, budget={"max_steps": 3}))
+
+
+def events(result, kind):
+    return [e for e in read_trace(result.trace_path) if e["type"] == kind]
+
+
+def test_without_scaffolding_a_repeated_failure_runs_again(tmp_path):
+    result = run(tmp_path)
+    assert result.totals.cells == 3 and result.totals.failed_cells == 2
+    assert all(c["temperature"] is None for c in events(result, "llm_call"))
+    assert "Example (another task)" not in events(result, "llm_call")[0]["messages"][0]["content"]
+
+
+def test_repeat_guard_does_not_rerun_a_failed_reply(tmp_path):
+    result = run(tmp_path, repeat_guard=True)
+    assert (result.totals.cells, result.totals.failed_cells) == (2, 1)
+    (note,) = [f for f in events(result, "feedback") if f["kind"] == "repeated"]
+    assert "same as your reply at step 1" in note["message"]
+    assert "ValueError: cannot reshape array of size 3 into shape (2,2)" in note["message"]
+
+
+def test_error_first_puts_the_exception_line_on_top(tmp_path):
+    result = run(tmp_path, error_first=True)
+    observation = next(e for e in events(result, "event") if e["kind"] == "observation")
+    assert observation["content"].startswith("Your code failed: ValueError: cannot reshape array of size 3")
+
+
+def test_retry_temperature_follows_a_failure_only(tmp_path):
+    result = run(tmp_path, retry_temperature=1.0)
+    assert [c["temperature"] for c in events(result, "llm_call")] == [None, 1.0, 1.0]
+
+
+def test_worked_example_in_the_system_prompt(tmp_path):
+    result = run(tmp_path, worked_example=True)
+    assert "Example (another task)" in events(result, "llm_call")[0]["messages"][0]["content"]
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [("Traceback (most recent call last):\n  File x\nKeyError: 'a'", "KeyError: 'a'"),
+     ("numpy.linalg.LinAlgError: Singular matrix", "numpy.linalg.LinAlgError: Singular matrix"),
+     ("timed out after 5 s", "timed out after 5 s")],
+)  # fmt: skip
+def test_exception_line(error, line):
+    assert exception_line(CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)) == line
+
+
+def test_repeat_guard_ignores_whitespace_and_successes():
+    guard = RepeatGuard()
+    ok = CellResult(outcome="ok", stdout="1", stderr="", error=None, duration_s=0.1)
+    bad = CellResult(outcome="error", stdout="", stderr="", error="ZeroDivisionError: division by zero", duration_s=0.1)
+    guard.remember("print(1)", 1, ok)
+    guard.remember("1/0", 2, bad)
+    assert guard.seen_failing("print(1)") is None
+    assert guard.seen_failing("  1/0\n") == (2, "ZeroDivisionError: division by zero")
+
+
+def test_scaffold_flag_switches_pieces_and_bad_names_are_one_line():
+    from ctxbench.cli import apply_overrides, build_parser
+    from ctxbench.config import validate_config
+    from ctxbench.errors import ConfigError
+
+    args = build_parser("x").parse_args(["--scaffold", "repeat_guard,retry_temperature=0.8"])
+    config = validate_config(apply_overrides({}, args), "test")
+    assert (config.scaffold.repeat_guard, config.scaffold.retry_temperature, config.scaffold.error_first) == (
+        True, 0.8, False)  # fmt: skip
+    bad = build_parser("x").parse_args(["--scaffold", "repeat_gaurd"])
+    with pytest.raises(ConfigError, match=r"scaffold\.repeat_gaurd"):
+        validate_config(apply_overrides({}, bad), "test")
