@@ -28,6 +28,22 @@ def test_local_server_answers_with_usage_and_stops(local_model_path, tmp_path):
     assert llm.server.process is None or llm.server.process.poll() is not None  # server stopped
 
 
+def test_the_count_of_a_conversation_without_system_message_is_the_servers(local_model_path, tmp_path):
+    from ctxbench.llm.tokens import counter_for
+
+    config = ModelConfig(reply_tokens=8, temperature=0.0)
+    llm, counter = make_backend(config, log_dir=tmp_path), counter_for(config)
+    try:
+        for messages in (
+            [{"role": "user", "content": "Say hi."}],
+            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hi."}],
+        ):
+            assert llm.generate(messages, seed=0).usage.prompt_tokens == counter.count_messages(messages)
+    finally:
+        llm.close()
+    assert counter.implicit_system > 0  # Qwen's template adds "You are Qwen, created by Alibaba Cloud. ..."
+
+
 def test_a_prompt_over_the_window_is_a_context_overflow(local_model_path, tmp_path):
     from ctxbench.errors import ContextOverflow
 

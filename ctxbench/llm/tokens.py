@@ -47,9 +47,14 @@ class _CachedCounter:
         calls = sum(self.count(c["function"]["name"]) + self.count(c["function"]["arguments"]) for c in tool_calls)
         return self.count(role) + self.count(content) + self.per_message + calls
 
+    implicit_system = 0  # tokens a chat template adds when a conversation has no system message
+
     def count_messages(self, messages: list[Message]) -> int:
-        return REPLY_PRIMER + sum(
-            self.count_message(m["role"], m["content"], m.get("tool_calls", ())) for m in messages
+        implicit = self.implicit_system if not messages or messages[0]["role"] != "system" else 0
+        return (
+            REPLY_PRIMER
+            + implicit
+            + sum(self.count_message(m["role"], m["content"], m.get("tool_calls", ())) for m in messages)
         )
 
 
@@ -63,6 +68,27 @@ class GGUFTokenCounter(_CachedCounter):
         self.name = f"gguf:{model_path.name}"
         self._vocab = _load_vocab(model_path)
         self._lock = threading.Lock()
+        self.implicit_system = self._default_system_tokens()
+
+    def _default_system_tokens(self) -> int:
+        """The system message the GGUF's chat template writes when there is none (Qwen2.5's "You
+        are Qwen, created by Alibaba Cloud. ..."), as the server will count it."""
+        template = self._vocab.metadata.get("tokenizer.chat_template")
+        if not template:
+            return 0
+        import jinja2  # deferred: only GGUF counters need it (a llama-cpp-python dependency)
+
+        bare = (
+            jinja2.Environment()
+            .from_string(template)
+            .render(messages=[{"role": "user", "content": ""}], add_generation_prompt=False)
+        )
+        head = bare.split("<|im_start|>user")[0] if "<|im_start|>user" in bare else ""  # ChatML, as counted here
+        return self._count_special(head) if head.strip() else 0
+
+    def _count_special(self, text: str) -> int:
+        with self._lock:
+            return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def _count(self, text: str) -> int:
         with self._lock:
