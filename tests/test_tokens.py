@@ -11,7 +11,9 @@ from tests.policy_helpers import counter
 def test_gguf_counter_is_qwens_tokenizer():
     assert counter().count("hello world") == 2
     assert counter().count("") == 0
-    assert counter().count_messages([{"role": "user", "content": "hi"}]) == 3 + 1 + 1 + 4
+    # the reply primer, role, content and ChatML's 4, and Qwen's default system message (21 tokens)
+    assert counter().count_messages([{"role": "user", "content": "hi"}]) == 3 + 1 + 1 + 4 + 21
+    assert counter().count_messages([{"role": "system", "content": "hi"}]) == 3 + 1 + 1 + 4
 
 
 def test_tiktoken_counts_offline_with_a_recorded_fallback():
