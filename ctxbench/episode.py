@@ -179,9 +179,9 @@ class Episode:
     # --- the run ---------------------------------------------------------------------------
 
     def run(self, mode: Callable[["Episode"], None]) -> EpisodeResult:
-        """mode: the reasoning mode, its options bound."""
-        """Runs the mode to its end. Whatever else stops it is the harness's failure (an API or a
-        model server down, a context overflow, a bug): recorded with its own stop reason, never scored."""
+        """Runs the mode (its options bound) to its end. Whatever else stops it is the harness's
+        failure (an API or a model server down, a context overflow, a bug): recorded with its own
+        stop reason, never scored."""
         stop_reason, error = HARNESS_ERROR, None
         try:
             mode(self)

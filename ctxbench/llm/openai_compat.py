@@ -59,11 +59,9 @@ class OpenAICompatLLM:
         started = time.perf_counter()
         try:
             response = retrying(attempt)
-        except openai.BadRequestError as exc:
-            if _is_context_overflow(exc):
-                raise ContextOverflow(f"the context does not fit {self.model!r}: {exc.message}") from exc
-            raise LLMUnavailable(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         except openai.APIError as exc:
+            if isinstance(exc, openai.BadRequestError) and _is_context_overflow(exc):
+                raise ContextOverflow(f"the context does not fit {self.model!r}: {exc.message}") from exc
             raise LLMUnavailable(f"model call to {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
         latency, retry_s = attempts[-1], time.perf_counter() - started - attempts[-1]
         choice = response.choices[0]
