@@ -35,12 +35,17 @@ def sanitize(code: str, entry_point: str) -> str:
     return "\n".join("\n".join(lines[first_line(n) - 1 : n.end_lineno]) for n in chosen) + "\n"
 
 
+MAX_TRAILING_LINES = 40  # how far back from the end a parsable prefix is looked for
+
+
 def parsable_prefix(lines: list[str]) -> ast.Module | None:
-    """The longest run of leading lines that parses (a reply may trail off in prose or be cut)."""
-    for end in range(len(lines), 0, -1):
+    """The longest run of leading lines that parses (a reply may trail off in prose or be cut),
+    giving up after MAX_TRAILING_LINES tries: a hostile answer cannot make this quadratic. Code too
+    deep for the parser counts as unparsable."""
+    for end in range(len(lines), max(0, len(lines) - MAX_TRAILING_LINES), -1):
         try:
             return ast.parse("\n".join(lines[:end]))
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     return None
 

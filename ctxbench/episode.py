@@ -146,10 +146,20 @@ class Episode:
         self.trace.emit("feedback", step=self.totals.steps, kind=kind, message=message)
         self.add("feedback", message, feedback_kind=kind, **({"tool_call_id": tool_call_id} if tool_call_id else {}))
 
+    def read_answer(self, text: str) -> BaseModel:
+        """The task's reading of a submission. Whatever the reading raises is the answer's fault, an
+        AnswerError: an answer that breaks the parser must not turn into an unscored harness failure."""
+        try:
+            return self.task.parse_answer(text, self.sandbox.workdir)
+        except AnswerError:
+            raise
+        except Exception as exc:
+            raise AnswerError(f"the answer could not be read ({type(exc).__name__}: {exc})"[:500]) from exc
+
     def submit(self, text: str) -> None:
         """Validates a final answer: raises Submitted, or AnswerError (counted) for the model to see."""
         try:
-            answer = self.task.parse_answer(text, self.sandbox.workdir)
+            answer = self.read_answer(text)
         except AnswerError as exc:
             self.totals.invalid_answers += 1
             self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=False, error=str(exc))

@@ -116,3 +116,25 @@ def test_an_answer_may_use_the_prompts_own_helpers(tmp_path, problem):
     signature = problem["prompt"].split("def " + problem["entry_point"])[1].split("\n")[0]
     answer = f"def {problem['entry_point']}{signature}\n{problem['canonical_solution']}"  # no helpers
     assert task.grade(task.parse_answer(answer, tmp_path)).passed
+
+
+def test_a_hostile_answer_cannot_stall_or_break_the_sanitizer():
+    deep = "def f():\n    return " + "(" * 5000 + ")" * 5000 + "\n"
+    assert sanitize(deep, "f") == deep  # too deep to parse: left as it is, and fails when run
+    garbage = "def f():\n    return 1\n" + "this is not code (\n" * 100_000
+    assert sanitize(garbage, "f") == garbage  # no quadratic search through 100,000 lines
+
+
+@needs_bwrap
+def test_an_answer_that_breaks_the_parser_is_the_agents_invalid_answer(tmp_path, monkeypatch):
+    from benchmarks.pbmc_markers.task import PbmcMarkers
+
+    def broken(self, text, workdir):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(PbmcMarkers, "parse_answer", broken)
+    config = make_config(tmp_path, ["FINAL_ANSWER: markers.csv"], task={"name": "pbmc_markers"},
+                         budget={"max_steps": 1})  # fmt: skip
+    result = run_episode(config)
+    assert result.stop_reason == "max_steps" and result.score is not None  # scored, as the agent's failure
+    assert result.totals.invalid_answers == 1

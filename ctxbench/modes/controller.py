@@ -116,7 +116,7 @@ def parse(episode: Episode, spec: ControllerSpec, iteration: int) -> tuple[Any, 
     """(the iteration's answer, "") or (None, why it is not valid)."""
     raw = spec.answer(iteration)
     try:
-        answer = episode.task.parse_answer(raw, episode.sandbox.workdir)
+        answer = episode.read_answer(raw)
     except AnswerError as exc:
         episode.trace.emit("final_answer", step=episode.totals.steps, raw=raw, valid=False, error=str(exc))
         return None, str(exc)
