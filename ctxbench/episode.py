@@ -113,9 +113,13 @@ class Episode:
         if b.max_cost_usd is not None and self.totals.cost_usd >= b.max_cost_usd:
             raise LimitsExceeded("max_cost")
 
-    def query(self, tools: list[dict[str, Any]] | None = None, temperature: float | None = None) -> LLMReply:
+    def query(
+        self, tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
+        shown: Callable[[LLMReply], str | None] | None = None,
+    ) -> LLMReply:  # fmt: skip
         """Builds the context with the policy, calls the model, records both (temperature: this
-        call's, None for the configured one)."""
+        call's, None for the configured one). shown: what of the reply the history keeps, when not
+        its text (the trace's llm_call keeps the whole reply either way)."""
         notes = [clarification_note(q, a) for q, a in self.clarifications.items()]
         view = self.context.build(self.history, notes)
         # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
@@ -125,7 +129,8 @@ class Episode:
         self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
                         reply=reply.to_record(), temperature=temperature)  # fmt: skip
         calls = [c.to_message_part() for c in reply.tool_calls]
-        self.add("assistant", reply.text, **({"tool_calls": calls} if calls else {}))
+        text = (shown(reply) if shown else None) or reply.text
+        self.add("assistant", text, **({"tool_calls": calls} if calls else {}))
         return reply
 
     def execute(self, code: str) -> CellResult:

@@ -156,3 +156,18 @@ def test_missing_api_key_is_a_clear_error(config, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(HarnessError, match="set OPENAI_API_KEY"):
         OpenAICompatLLM(config)
+
+
+def test_a_calls_own_temperature_is_sampled_at_alone(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    server = FakeServer(failures=0)
+    try:
+        llm = OpenAICompatLLM(config, base_url=server.url)
+        for temperature in (None, 0.9, 0.0):
+            llm.generate([{"role": "user", "content": "hi"}], temperature=temperature)
+    finally:
+        server.close()
+    bodies = [r["body"] for r in server.requests]
+    assert (bodies[0]["temperature"], "top_p" in bodies[0]) == (config.temperature, False)
+    assert (bodies[1]["temperature"], bodies[1]["top_p"]) == (0.9, 1.0)  # no nucleus cut on a retry
+    assert (bodies[2]["temperature"], "top_p" in bodies[2]) == (0.0, False)  # greedy: nothing to cut

@@ -35,6 +35,9 @@ def test_repeat_guard_does_not_rerun_a_failed_reply(tmp_path):
     (note,) = [f for f in events(result, "feedback") if f["kind"] == "repeated"]
     assert "same as your reply at step 1" in note["message"]
     assert "ValueError: cannot reshape array of size 3 into shape (2,2)" in note["message"]
+    replies = [e["content"] for e in events(result, "event") if e["kind"] == "assistant"]
+    assert replies[1] == "[the same reply as at step 1, not run again]"  # not a second copy to imitate
+    assert events(result, "llm_call")[1]["reply"]["text"] == FAILING  # the trace keeps what was said
 
 
 def test_error_first_puts_the_exception_line_on_top(tmp_path):

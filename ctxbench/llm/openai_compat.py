@@ -86,12 +86,19 @@ class OpenAICompatLLM:
         """Seconds one attempt may take."""
         return self.config.timeout_s
 
+    def sampling(self, temperature: float | None) -> dict[str, Any]:
+        """A call's own temperature (a retry's) is sampled at alone: truncations such as top_p would
+        otherwise keep a model that copies its context deterministic at any temperature."""
+        if temperature is None:
+            return {"temperature": self.config.temperature}
+        return {"temperature": temperature, **({"top_p": 1.0} if temperature > 0 else {})}
+
     def _create(self, messages, seed, reply_tokens, tools, temperature):  # type: ignore[no-untyped-def]
         extra = {"tools": tools} if tools else {}
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,
-            temperature=self.config.temperature if temperature is None else temperature,
+            **self.sampling(temperature),
             max_tokens=reply_tokens,
             seed=seed,
             timeout=self.timeout_for(messages, reply_tokens),

@@ -22,7 +22,8 @@ def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
     guard, failed = RepeatGuard(), False
     while True:
         episode.check_budget()
-        reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None)
+        reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None,
+                              shown=guard.placeholder if scaffold.repeat_guard else None)  # fmt: skip
         episode.tools.last_result = None
         if scaffold.repeat_guard and (earlier := guard.seen_failing(reply.text)):
             step, line = earlier

@@ -2,7 +2,10 @@
 changes can be measured apart (scripts/scaffold_ablation.py).
 
 - repeat_guard: a reply identical to one whose code already failed is not run again; the model is
-  told so, with that failure's exception line (small models resend a failed reply word for word).
+  told so, with that failure's exception line, and its history keeps a one-line placeholder instead
+  of another copy (small models resend a failed reply word for word, and each copy in the context
+  makes the next one likelier: at temperature 0.9 with no truncation the 0.5B model still copied a
+  260-token reply 4 times out of 4).
 - error_first: a failed run's observation starts with its exception line, before the traceback
   and output that bury it.
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
@@ -11,6 +14,7 @@ changes can be measured apart (scripts/scaffold_ablation.py).
 """
 
 import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +73,11 @@ class RepeatGuard:
 
     def seen_failing(self, reply: str) -> tuple[int, str] | None:
         return self.failed.get(normalized(reply))
+
+    def placeholder(self, reply: Any) -> str | None:
+        """What the history shows of a repeated failed reply (None: the reply itself)."""
+        earlier = self.seen_failing(reply.text)
+        return f"[the same reply as at step {earlier[0]}, not run again]" if earlier else None
 
     def remember(self, reply: str, step: int, result: CellResult | None) -> None:
         if result is not None and result.outcome != "ok":
