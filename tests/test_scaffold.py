@@ -88,3 +88,13 @@ def test_scaffold_flag_switches_pieces_and_bad_names_are_one_line():
     bad = build_parser("x").parse_args(["--scaffold", "repeat_gaurd"])
     with pytest.raises(ConfigError, match=r"scaffold\.repeat_gaurd"):
         validate_config(apply_overrides({}, bad), "test")
+
+
+def test_a_module_used_without_import_gets_a_hint():
+    from ctxbench.modes.scaffold import error_summary
+
+    def failed(error):
+        return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
+
+    assert error_summary(failed("NameError: name 'json' is not defined")).endswith("`import json` first)")
+    assert error_summary(failed("NameError: name 'adatta' is not defined")) == "NameError: name 'adatta' is not defined"

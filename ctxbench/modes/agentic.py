@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from ctxbench.episode import Episode
 from ctxbench.modes.base import MODES
-from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, exception_line
+from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, error_summary
 from ctxbench.protocols import Call, Parsed
 from ctxbench.tools import TOOLS
 
@@ -69,7 +69,7 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
     if result is not None and result.outcome != "ok":
         text += "\n" + ERROR_HELP
         if scaffold.error_first:
-            text = f"Your code failed: {exception_line(result)}\n\n{text}"
+            text = f"Your code failed: {error_summary(result)}\n\n{text}"
     return text
 
 

@@ -7,12 +7,14 @@ changes can be measured apart (scripts/scaffold_ablation.py).
   makes the next one likelier: at temperature 0.9 with no truncation the 0.5B model still copied a
   260-token reply 4 times out of 4).
 - error_first: a failed run's observation starts with its exception line, before the traceback
-  and output that bury it.
+  and output that bury it, and a NameError of a name that is an installed module says to import
+  it (measured: the 0.5B model used `anndata` without importing it, ten steps running).
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange.
 """
 
+import importlib.util
 import re
 from typing import Any
 
@@ -59,6 +61,18 @@ def exception_line(result: CellResult) -> str:
         if lines:
             return lines[-1].strip()
     return (result.error or result.outcome).strip().splitlines()[-1] if (result.error or result.outcome) else ""
+
+
+NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def error_summary(result: CellResult) -> str:
+    """The exception line, with a hint when a module was used without being imported."""
+    line = exception_line(result)
+    missing = NAME_ERROR.search(line)
+    if missing and importlib.util.find_spec(missing.group(1)) is not None:
+        line += f" (`{missing.group(1)}` is a module: `import {missing.group(1)}` first)"
+    return line
 
 
 def normalized(text: str) -> str:
