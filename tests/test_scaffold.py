@@ -98,3 +98,24 @@ def test_a_module_used_without_import_gets_a_hint():
 
     assert error_summary(failed("NameError: name 'json' is not defined")).endswith("`import json` first)")
     assert error_summary(failed("NameError: name 'adatta' is not defined")) == "NameError: name 'adatta' is not defined"
+
+
+def test_preload_imports_before_the_first_step_and_says_so(tmp_path):
+    replies = [code("print(np.zeros(2).sum(), anndata.__name__)"), "FINAL_ANSWER: nothing"]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"preload": ["anndata", "numpy as np"]},
+                                     budget={"max_steps": 1}))  # fmt: skip
+    (execution,) = events(result, "exec")
+    assert execution["outcome"] == "ok" and execution["stdout"].strip() == "0.0 anndata"
+    assert result.totals.cells == 1  # the preload is the harness's, not a cell of the agent's
+    assert (
+        "Already imported in the session: anndata, numpy as np."
+        in events(result, "llm_call")[0]["messages"][0]["content"]
+    )
+
+
+def test_preload_takes_imports_only():
+    from ctxbench.config import validate_config
+    from ctxbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="is not `module` or `module as name`"):
+        validate_config({"scaffold": {"preload": ["os; os.system('x')"]}}, "test")

@@ -4,6 +4,7 @@ history, ask a clarifying question) until it submits a valid final answer or a b
 from pydantic import ValidationError
 
 from ctxbench.episode import Episode
+from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
 from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, error_summary
 from ctxbench.protocols import Call, Parsed
@@ -16,7 +17,9 @@ ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block 
 def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
     protocol, tools = episode.protocol, episode.tool_names
     example = WORKED_EXAMPLE if scaffold.worked_example and protocol.name == "text" else ""
-    episode.add("system", protocol.system_prompt(tools) + example)
+    episode.add("system", protocol.system_prompt(tools) + scaffold.preload_note() + example)
+    if scaffold.preload:
+        preload(episode, scaffold)
     episode.add("task", episode.prepared.prompt)
     schemas = protocol.tool_schemas(tools)
     guard, failed = RepeatGuard(), False
@@ -38,6 +41,14 @@ def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
         last = episode.tools.last_result
         guard.remember(reply.text, episode.totals.steps, last)
         failed = bool(parsed.problems) or (last is not None and last.outcome != "ok")
+
+
+def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:
+    """The scaffold's imports, run by the harness before the first step (traced, not the agent's cell)."""
+    result = episode.sandbox.run_cell(scaffold.preload_code())
+    episode.trace.emit("preload", code=scaffold.preload_code(), **result.to_record())
+    if result.outcome != "ok":
+        raise HarnessError(f"scaffold.preload failed: {result.render()[-300:]}")
 
 
 def run_calls(episode: Episode, parsed: Parsed, scaffold: ScaffoldConfig) -> None:

@@ -12,16 +12,20 @@ changes can be measured apart (scripts/scaffold_ablation.py).
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange.
+- preload: modules imported into the session before the first step, and named in the system
+  prompt (measured: the 0.5B model called `anndata.read_h5ad` without `import anndata` in every
+  step of 3 pbmc_markers episodes, hint or not).
 """
 
 import importlib.util
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxbench.sandbox.base import CellResult
 
+PRELOAD_ITEM = re.compile(r"[A-Za-z_][\w.]*( as [A-Za-z_]\w*)?")
 EXCEPTION_LINE = re.compile(r"^\w+(?:\.\w+)*(?:Error|Exception|Exit|Interrupt|Warning)\b.*$", re.MULTILINE)
 
 WORKED_EXAMPLE = """\
@@ -52,6 +56,24 @@ class ScaffoldConfig(BaseModel):
         None, ge=0.0, le=2.0, description="Temperature of the call after a failure (None: the model's)"
     )
     worked_example: bool = Field(False, description="A worked example of the text protocol in the system prompt")
+    preload: list[str] = Field(
+        default_factory=list,
+        description='Imports run before the first step and named in the system prompt, e.g. ["anndata", "numpy as np"]',
+    )
+
+    @field_validator("preload")
+    @classmethod
+    def _plain_imports(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not PRELOAD_ITEM.fullmatch(item):
+                raise ValueError(f"{item!r} is not `module` or `module as name`")
+        return value
+
+    def preload_code(self) -> str:
+        return "\n".join(f"import {item}" for item in self.preload)
+
+    def preload_note(self) -> str:
+        return f"\nAlready imported in the session: {', '.join(self.preload)}.\n" if self.preload else ""
 
 
 def exception_line(result: CellResult) -> str:
