@@ -38,7 +38,9 @@ def t95(values: np.ndarray) -> tuple[float, float]:
 
 def harness(values: np.ndarray) -> tuple[float, float]:
     estimate = mean_interval(list(values))
-    return (estimate.low, estimate.high) if estimate.has_interval else (np.nan, np.nan)
+    if estimate.low is None or estimate.high is None:
+        return np.nan, np.nan  # no interval: never covers
+    return estimate.low, estimate.high
 
 
 METHODS = {"harness": lambda v, rng: harness(v), "t 95%": lambda v, rng: t95(v), "bootstrap": bootstrap}
