@@ -49,7 +49,7 @@ def start_holder(tmp_path: Path) -> tuple[subprocess.Popen, str]:
 def test_ctrl_c_removes_the_container(tmp_path):
     holder, container_id = start_holder(tmp_path)
     holder.send_signal(signal.SIGINT)
-    holder.wait(timeout=30)
+    holder.wait(timeout=90)  # the removal is dockerd's work: once, on a loaded machine, it took over 30 s
     assert container_id not in labelled_containers()
 
 
