@@ -1,5 +1,5 @@
-"""Scaffolding for small models: each piece switchable on its own (config `scaffold`), so what each
-changes can be measured apart (scripts/scaffold_ablation.py).
+"""Scaffolding for small models: each piece switchable on its own (config `scaffold`, flag
+`--scaffold`), so what each changes can be measured apart (scripts/measure_issue15.sh).
 
 - repeat_guard: a reply identical to one whose code already failed is not run again; the model is
   told so, with that failure's exception line, and its history keeps a one-line placeholder instead
@@ -11,7 +11,8 @@ changes can be measured apart (scripts/scaffold_ablation.py).
   it (measured: the 0.5B model used `anndata` without importing it, ten steps running).
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
-- worked_example: the text protocol's system prompt ends with a short worked exchange.
+- worked_example: the text protocol's system prompt ends with a short worked exchange (seen: the
+  0.5B model copies the example's text into its own code).
 - preload: modules imported into the session before the first step, and named in the system
   prompt (measured: the 0.5B model called `anndata.read_h5ad` without `import anndata` in every
   step of 3 pbmc_markers episodes, hint or not).
