@@ -16,6 +16,7 @@ step() {  # step N command...: runs when N >= from, and goes on to the next step
 }
 step 1 $PY scripts/humaneval.py --modes direct --problems all --resume
 step 2 $PY run_bench.py --sweep sweeps/issue15/pbmc_markers_0.5b_scaffold_all.json --resume
+step 3 $PY run_bench.py --sweep sweeps/issue15/pbmc_markers_0.5b_scaffold_no_example.json --resume
 step 3 $PY run_bench.py --sweep sweeps/issue15/pbmc_markers_0.5b_scaffold_none.json --resume
 step 4 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct --problems all --resume
 step 5 $PY run_bench.py --sweep sweeps/issue15/pbmc_clustering_0.5b_scaffold_all.json --resume
