@@ -41,6 +41,14 @@ ATTACKS = {
         "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})\n"
         "def has_close_elements(numbers, threshold):\n    return None\n"
     ),
+    # Sanitizing keeps the definitions the entry point reaches, so top-level code can still ride on
+    # a constant the function names: the check itself must hold against it.
+    "exit 0 in a constant it uses": (
+        "import os\nREADY = os._exit(0)\ndef has_close_elements(numbers, threshold):\n    return READY\n"
+    ),
+    "forged reply in a constant it uses": (
+        f"READY = exec({FORGED_REPLY!r})\ndef has_close_elements(numbers, threshold):\n    return READY\n"
+    ),
 }
 
 
@@ -108,6 +116,17 @@ def test_a_patch_does_not_outlive_its_proposal(tmp_path):
     result = run_episode(make_config(tmp_path, replies, reasoning_mode="controller", budget={"max_steps": 2}))
     (honest,) = proposal_metrics(result)  # the first was not scored at all
     assert 0 < honest["cv_accuracy"] < 0.5 and result.stop_reason == "max_steps"
+
+
+@pytest.mark.parametrize("attack", ["equal to anything", "prints a result line", "forged reply in a constant it uses"])
+def test_a_forged_answer_fails_through_every_mode(tmp_path, attack):
+    """The whole path, sanitizer included: the reply as each mode reads it, graded as it would be."""
+    block = f"```python\n{ATTACKS[attack]}```"
+    task = {"name": "humaneval", "problem": 0}
+    for mode, reply in (("agentic", f"FINAL_ANSWER:\n{block}"), ("direct", block)):
+        config = make_config(tmp_path / mode, [reply], reasoning_mode=mode, task=task, budget={"max_steps": 1})
+        result = run_episode(config)
+        assert result.score is not None and result.score.value == 0.0, (attack, mode, result.stop_reason)
 
 
 def test_a_forged_humaneval_controller_metric_fails(tmp_path):
