@@ -69,6 +69,7 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cells: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         cells[tuple(row[k] for k in CELL)].append(row)
+    reference = reference_scores(rows)
     table = []
     for key, episodes in sorted(cells.items()):
         members = scored(episodes)  # a cell whose every episode failed stays in the table, with n = 0
@@ -78,7 +79,7 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     stop_reasons=stop_reason_counts(episodes))  # fmt: skip
         line.update(columns("success", rate_interval([m["passed"] for m in members])))
         line.update(columns("score", mean_interval([m["score"] for m in members], at_most=MAX_SCORE)))
-        line.update(paired_delta(members, rows))
+        line.update(paired_delta(members, reference))
         for field in COSTS:
             line[field] = _mean([m[field] for m in members])
         table.append(line)
@@ -100,18 +101,22 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def pairs_against_reference(members: list[dict[str, Any]], rows: list[dict[str, Any]]) -> tuple[list[float], int]:
+def reference_scores(rows: list[dict[str, Any]]) -> dict[tuple, float]:
+    """Each scored full_history episode's score, by the key its twins share (built once per table)."""
+    return {tuple(r[k] for k in PAIR_KEY): r["score"] for r in scored(rows) if r["policy"] == REFERENCE_POLICY}
+
+
+def pairs_against_reference(members: list[dict[str, Any]], reference: dict[tuple, float]) -> tuple[list[float], int]:
     """(score differences of the members whose full_history twin was scored, how many had none)."""
-    reference = {tuple(r[k] for k in PAIR_KEY): r["score"] for r in scored(rows) if r["policy"] == REFERENCE_POLICY}
     diffs = [m["score"] - reference[k] for m in members if (k := tuple(m[k] for k in PAIR_KEY)) in reference]
     return diffs, len(members) - len(diffs)
 
 
-def paired_delta(members: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def paired_delta(members: list[dict[str, Any]], reference: dict[tuple, float]) -> dict[str, Any]:
     """Mean score difference against full_history, its interval, pair count and sign-flip p-value."""
     if members and members[0]["policy"] == REFERENCE_POLICY:
         return delta_columns([], 0)
-    diffs, unpaired = pairs_against_reference(members, rows)
+    diffs, unpaired = pairs_against_reference(members, reference)
     return delta_columns(diffs, unpaired)
 
 
@@ -125,13 +130,14 @@ def delta_columns(diffs: list[float], unpaired: int) -> dict[str, Any]:
 def paired_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each policy against full_history with its pairs pooled over tasks (same mode, model, prompt):
     under the null every pair's sign is a coin flip, so pooling is sound and gives the test power."""
+    reference = reference_scores(rows)
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in scored(rows):
         if row["policy"] != REFERENCE_POLICY:
             groups[(row["policy"], row["mode"], row["model"], row["prompt"])].append(row)
     table = []
     for (policy, mode, model, prompt), members in sorted(groups.items()):
-        diffs, unpaired = pairs_against_reference(members, rows)
+        diffs, unpaired = pairs_against_reference(members, reference)
         tasks = len({m["task"] for m in members})
         table.append({"policy": policy, "mode": mode, "model": model, "prompt": prompt, "tasks": tasks}
                      | delta_columns(diffs, unpaired))  # fmt: skip

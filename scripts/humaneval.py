@@ -81,7 +81,8 @@ def run_cell(raw: dict[str, Any], mode: str, problems: list[int], split: str, re
 
 
 def report(out: Path, models: list[str], modes: list[str], problems: list[int], split: str) -> None:
-    from ctxbench.stats import mean_interval, rate_interval, sign_flip_test
+    from ctxbench.results import delta_columns
+    from ctxbench.stats import rate_interval
 
     print(f"\nHumanEval pass@1 ({split}, {len(problems)} problems; 95% Wilson interval)")
     for model in models:
@@ -97,9 +98,11 @@ def report(out: Path, models: list[str], modes: list[str], problems: list[int], 
             shared = [p for p in problems if p in by_mode[mode] and p in reference]
             if mode != REFERENCE_MODE and shared:
                 diffs = [float(by_mode[mode][p]["passed"]) - float(reference[p]["passed"]) for p in shared]
-                delta, test = mean_interval(diffs, zero_one_is_rate=False), sign_flip_test(diffs)
-                ci = f" [{delta.low:+.3f}, {delta.high:+.3f}]" if delta.has_interval else ""
-                line += f"  vs direct: {delta.mean:+.3f}{ci} over {len(shared)} pairs, p={test.p_value:.3f}"
+                delta = delta_columns(diffs, unpaired=len(rows) - len(shared))  # the results table's columns
+                low, high = delta["delta_ci_low"], delta["delta_ci_high"]
+                ci = f" [{low:+.3f}, {high:+.3f}]" if low is not None else ""
+                line += (f"  vs direct: {delta['delta_vs_full_history']:+.3f}{ci} over {delta['pairs']} pairs, "
+                         f"p={delta['delta_p']:.3f}")  # fmt: skip
             print(line)
 
 

@@ -84,15 +84,16 @@ class GGUFTokenCounter(_CachedCounter):
             .render(messages=[{"role": "user", "content": ""}], add_generation_prompt=False)
         )
         head = bare.split("<|im_start|>user")[0] if "<|im_start|>user" in bare else ""  # ChatML, as counted here
-        return self._count_special(head) if head.strip() else 0
-
-    def _count_special(self, text: str) -> int:
-        with self._lock:
-            return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return self._tokens(head, special=True) if head.strip() else 0
 
     def _count(self, text: str) -> int:
+        return self._tokens(text, special=False)
+
+    def _tokens(self, text: str, special: bool) -> int:
+        """special: whether `<|im_start|>` and the like are read as the tokens they name (template
+        text) or as plain characters (message content)."""
         with self._lock:
-            return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+            return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=special))
 
 
 _VOCAB_LOCK = threading.Lock()

@@ -20,10 +20,10 @@
 
 import importlib.util
 import re
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ctxbench.llm.base import LLMReply
 from ctxbench.sandbox.base import CellResult
 
 PRELOAD_ITEM = re.compile(r"[A-Za-z_][\w.]*( as [A-Za-z_]\w*)?")
@@ -83,7 +83,8 @@ def exception_line(result: CellResult) -> str:
         lines = EXCEPTION_LINE.findall(text)
         if lines:
             return lines[-1].strip()
-    return (result.error or result.outcome).strip().splitlines()[-1] if (result.error or result.outcome) else ""
+    last = (result.error or result.outcome).strip().splitlines()
+    return last[-1] if last else ""
 
 
 NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
@@ -111,7 +112,7 @@ class RepeatGuard:
     def seen_failing(self, reply: str) -> tuple[int, str] | None:
         return self.failed.get(normalized(reply))
 
-    def placeholder(self, reply: Any) -> str | None:
+    def placeholder(self, reply: LLMReply) -> str | None:
         """What the history shows of a repeated failed reply (None: the reply itself)."""
         earlier = self.seen_failing(reply.text)
         return f"[the same reply as at step {earlier[0]}, not run again]" if earlier else None
