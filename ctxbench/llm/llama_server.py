@@ -252,8 +252,8 @@ class LocalLlamaLLM(OpenAICompatLLM):
 
     def sampling(self, temperature: float | None) -> dict[str, Any]:
         """llama.cpp also truncates with min_p 0.05 and top_k 40 by default: a retry's own
-        temperature switches those off too (measured: at temperature 0.9 with them on, the 0.5B
-        model resent a failed 260-token reply word for word nine times)."""
+        temperature switches those off too, so that the temperature alone decides. (It is not enough
+        against a copy loop: bench/copy_loop.py measures the copies in the context as the cause.)"""
         sampling = super().sampling(temperature)
         if temperature is not None and temperature > 0:
             sampling["extra_body"] = {"min_p": 0.0, "top_k": 0}
