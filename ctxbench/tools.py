@@ -27,6 +27,7 @@ class ToolContext:
     clarify: Callable[[str], str]
     search: Callable[[str], str]  # BM25 over the episode's earlier steps and the task's documents
     last_result: CellResult | None = None  # of the newest run_python call
+    last_rejection: str | None = None  # why the newest final answer was not accepted
 
 
 class Args(BaseModel):
@@ -153,6 +154,9 @@ class AskClarifying(Tool):
         return ctx.clarify(args.question)
 
 
+RESUBMIT_HELP = "Fix this (an answer file must first be written by code that runs without errors), then submit again."
+
+
 class AnswerArgs(Args):
     answer: str = Field(description="The final answer, in the form the task asks for")
 
@@ -167,5 +171,6 @@ class FinalAnswer(Tool):
         try:
             ctx.submit(args.answer)  # raises Submitted when valid
         except AnswerError as exc:
-            return f"Your answer was not accepted: {exc}"
+            ctx.last_rejection = str(exc)
+            return f"Your answer was not accepted: {exc}. {RESUBMIT_HELP}"
         raise AssertionError("unreachable: submit either raises Submitted or AnswerError")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ctxbench.modes.scaffold import RepeatGuard, exception_line
+from ctxbench.modes.scaffold import RepeatGuard, exception_line, failure_of
 from ctxbench.runner import run_episode
 from ctxbench.sandbox.base import CellResult
 from ctxbench.tracing.jsonl import read_trace
@@ -70,10 +70,24 @@ def test_repeat_guard_ignores_whitespace_and_successes():
     guard = RepeatGuard()
     ok = CellResult(outcome="ok", stdout="1", stderr="", error=None, duration_s=0.1)
     bad = CellResult(outcome="error", stdout="", stderr="", error="ZeroDivisionError: division by zero", duration_s=0.1)
-    guard.remember("print(1)", 1, ok)
-    guard.remember("1/0", 2, bad)
+    guard.remember("print(1)", 1, failure_of(ok, None))
+    guard.remember("1/0", 2, failure_of(bad, None))
+    guard.remember("FINAL_ANSWER: x.csv", 3, failure_of(None, "/work/x.csv does not exist"))
     assert guard.seen_failing("print(1)") is None
     assert guard.seen_failing("  1/0\n") == (2, "ZeroDivisionError: division by zero")
+    assert guard.seen_failing("FINAL_ANSWER:  x.csv") == (3, "answer not accepted: /work/x.csv does not exist")
+
+
+def test_repeat_guard_stops_a_loop_of_rejected_answers(tmp_path):
+    # Seen with the 0.5B model: after its answer file failed to be written, it resubmitted the same
+    # missing file name eight times running.
+    replies = ["FINAL_ANSWER: clusters.csv"] * 3 + [code("print('writing')")]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"repeat_guard": True}, budget={"max_steps": 4}))
+    assert result.totals.invalid_answers == 1  # the copies were not submitted again
+    notes = [f["message"] for f in events(result, "feedback") if f["kind"] == "repeated"]
+    assert len(notes) == 2 and "answer not accepted: /work/clusters.csv does not exist" in notes[0]
+    rejection = next(e["content"] for e in events(result, "event") if e["kind"] == "observation")
+    assert "then submit again" in rejection
 
 
 def test_scaffold_flag_switches_pieces_and_bad_names_are_one_line():

@@ -23,8 +23,9 @@ progenitors differentiating into four fates). Load it with:
     import anndata
     adata = anndata.read_h5ad("/data/{data_file}")
 The root cell (a stem cell at the start) is adata.uns["root_cell"] = "{root}".
-Give every cell a pseudotime (larger = later). Scored by Spearman correlation with the true
-simulation time (target {target}).
+Give every cell a pseudotime (larger = later).
+Graded after you submit (the true times are hidden from you): Spearman correlation with the
+simulation time; a good answer reaches {target}.
 
 Answer: write /work/pseudotime.csv with header `cell_id,pseudotime`, then reply:
 FINAL_ANSWER: pseudotime.csv

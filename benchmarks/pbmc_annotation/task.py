@@ -55,7 +55,8 @@ Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes.
 - adata.obs['{label}'] is the cell type. It is missing (NaN) for {n_heldout} held-out cells.
   The other {n_labeled} cells are labeled with these types: {types}.
 
-Goal: predict {label} for every held-out cell. Score: accuracy on the held-out cells (target {target:.2f}).
+Goal: predict {label} for every held-out cell. Graded after you submit (their labels are hidden from
+you): accuracy on the held-out cells; a good answer reaches {target:.2f}.
 A starter script, /data/baseline.py, gives each held-out cell the majority label of its louvain
 cluster (about 0.73 accuracy). A classifier trained on the labeled cells' expression does better
 (for example sklearn.linear_model.LogisticRegression on adata.X).

@@ -22,8 +22,8 @@ Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes.
     adata = anndata.read_h5ad("/data/{data_file}")
 adata.obs has S_score and G2M_score: cell-cycle scores computed as in scanpy's
 score_genes_cell_cycle. Assign each cell a phase (G1, S or G2M) the way scanpy does, and report the
-fraction of cells in each phase. Scored by 1 - the largest absolute error of the three fractions
-(target {target}: every fraction within {tolerance}).
+fraction of cells in each phase. Graded after you submit (the stored phases are hidden from you):
+1 - the largest absolute error of the three fractions; a good answer has every fraction within {tolerance}.
 
 Answer: write /work/phases.json, e.g. {{"G1": 0.5, "S": 0.3, "G2M": 0.2}}, then reply:
 FINAL_ANSWER: phases.json

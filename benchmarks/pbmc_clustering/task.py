@@ -19,7 +19,8 @@ Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes.
     import anndata
     adata = anndata.read_h5ad("/data/{data_file}")
 adata.X is scaled log-normalized expression, adata.raw is log-normalized, adata.obsm['X_pca'] holds PCs.
-No cell-type labels are given. Scored by the adjusted Rand index against expert cell types (target {target}).
+No cell-type labels are given. Graded after you submit (the expert cell types are hidden from you):
+adjusted Rand index against the expert cell types; a good answer reaches {target}.
 
 Answer: write /work/clusters.csv with header `cell_id,cluster` (one row per cell, cell_id = obs name),
 then reply: FINAL_ANSWER: clusters.csv

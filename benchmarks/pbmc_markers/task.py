@@ -31,8 +31,9 @@ Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes.
 adata.obs['bulk_labels'] is the cell type; adata.raw holds log-normalized expression of all genes.
 
 For each of these cell types: {types}
-report the {k} genes that best mark it against the other cells. Scored by precision@{k} against
-canonical marker genes, averaged over the types (target {target}).
+report the {k} genes that best mark it against the other cells. Graded after you submit (the
+canonical marker lists are hidden from you): precision@{k}, averaged over the types; a good answer
+reaches {target}.
 
 Answer: write /work/markers.csv with header `cell_type,gene` (at most {k} rows per type, best first),
 then reply: FINAL_ANSWER: markers.csv

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from ctxbench.episode import Episode
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
-from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, error_summary
+from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, error_summary, failure_of
 from ctxbench.protocols import Call, Parsed
 from ctxbench.tools import TOOLS
 
@@ -27,20 +27,20 @@ def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
         episode.check_budget()
         reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None,
                               shown=guard.placeholder if scaffold.repeat_guard else None)  # fmt: skip
-        episode.tools.last_result = None
+        episode.tools.last_result = episode.tools.last_rejection = None
         if scaffold.repeat_guard and (earlier := guard.seen_failing(reply.text)):
             step, line = earlier
-            episode.feedback("repeated", f"This reply is the same as your reply at step {step}, whose code failed "
-                                         f"({line}). It was not run again: change the code.")  # fmt: skip
+            episode.feedback("repeated", f"This reply is the same as your reply at step {step}, which failed "
+                                         f"({line}). It was not run again: do something else.")  # fmt: skip
             failed = True
             continue
         parsed = protocol.parse(reply, tools)
         for problem in parsed.problems:
             episode.feedback(problem.kind, problem.message, problem.tool_call_id)
         run_calls(episode, parsed, scaffold)
-        last = episode.tools.last_result
-        guard.remember(reply.text, episode.totals.steps, last)
-        failed = bool(parsed.problems) or (last is not None and last.outcome != "ok")
+        failure = failure_of(episode.tools.last_result, episode.tools.last_rejection)
+        guard.remember(reply.text, episode.totals.steps, failure)
+        failed = bool(parsed.problems) or failure is not None
 
 
 def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:

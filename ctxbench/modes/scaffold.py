@@ -1,8 +1,8 @@
 """Scaffolding for small models: each piece switchable on its own (config `scaffold`, flag
 `--scaffold`), so what each changes can be measured apart (scripts/measure_issue15.sh).
 
-- repeat_guard: a reply identical to one whose code already failed is not run again; the model is
-  told so, with that failure's exception line, and its history keeps a one-line placeholder instead
+- repeat_guard: a reply identical to one that already failed (its code raised, or its answer was
+  not accepted) is not run again; the model is told so, with that failure's line, and its history keeps a one-line placeholder instead
   of another copy (small models resend a failed reply word for word, and each copy in the context
   makes the next one likelier: at temperature 0.9 with no truncation the 0.5B model still copied a
   260-token reply 4 times out of 4).
@@ -104,7 +104,7 @@ def normalized(text: str) -> str:
 
 
 class RepeatGuard:
-    """Remembers replies whose code failed, and what they failed with."""
+    """Remembers replies that failed (their code, or the answer they submitted), and what they failed with."""
 
     def __init__(self) -> None:
         self.failed: dict[str, tuple[int, str]] = {}
@@ -117,6 +117,13 @@ class RepeatGuard:
         earlier = self.seen_failing(reply.text)
         return f"[the same reply as at step {earlier[0]}, not run again]" if earlier else None
 
-    def remember(self, reply: str, step: int, result: CellResult | None) -> None:
-        if result is not None and result.outcome != "ok":
-            self.failed.setdefault(normalized(reply), (step, exception_line(result)))
+    def remember(self, reply: str, step: int, failure: str | None) -> None:
+        if failure is not None:
+            self.failed.setdefault(normalized(reply), (step, failure))
+
+
+def failure_of(result: CellResult | None, rejection: str | None) -> str | None:
+    """What a step failed with: its code's exception line, else why its answer was not accepted."""
+    if result is not None and result.outcome != "ok":
+        return exception_line(result)
+    return f"answer not accepted: {rejection}" if rejection else None
