@@ -33,7 +33,7 @@ def test_repeat_guard_does_not_rerun_a_failed_reply(tmp_path):
     result = run(tmp_path, repeat_guard=True)
     assert (result.totals.cells, result.totals.failed_cells) == (2, 1)
     (note,) = [f for f in events(result, "feedback") if f["kind"] == "repeated"]
-    assert "same as your reply at step 1" in note["message"]
+    assert "same as your reply at step 1, which failed" in note["message"]
     assert "ValueError: cannot reshape array of size 3 into shape (2,2)" in note["message"]
     replies = [e["content"] for e in events(result, "event") if e["kind"] == "assistant"]
     assert replies[1] == "[the same reply as at step 1, not run again]"  # not a second copy to imitate
@@ -66,16 +66,32 @@ def test_exception_line(error, line):
     assert exception_line(CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)) == line
 
 
-def test_repeat_guard_ignores_whitespace_and_successes():
+def test_repeat_guard_remembers_what_became_of_each_reply():
     guard = RepeatGuard()
-    ok = CellResult(outcome="ok", stdout="1", stderr="", error=None, duration_s=0.1)
+    ok = CellResult(outcome="ok", stdout="700 cells\nmore", stderr="", error=None, duration_s=0.1)
     bad = CellResult(outcome="error", stdout="", stderr="", error="ZeroDivisionError: division by zero", duration_s=0.1)
-    guard.remember("print(1)", 1, failure_of(ok, None))
-    guard.remember("1/0", 2, failure_of(bad, None))
-    guard.remember("FINAL_ANSWER: x.csv", 3, failure_of(None, "/work/x.csv does not exist"))
-    assert guard.seen_failing("print(1)") is None
-    assert guard.seen_failing("  1/0\n") == (2, "ZeroDivisionError: division by zero")
-    assert guard.seen_failing("FINAL_ANSWER:  x.csv") == (3, "answer not accepted: /work/x.csv does not exist")
+    guard.remember("print(1)", 1, failure_of(ok, None, []), ok)
+    guard.remember("1/0", 2, failure_of(bad, None, []), bad)
+    guard.remember("FINAL_ANSWER: x.csv", 3, failure_of(None, "/work/x.csv does not exist", []), None)
+    guard.remember("Output: [no output]", 4, failure_of(None, None, ["Your reply had no code block."]), None)
+    assert guard.earlier("  1/0\n").failure == "ZeroDivisionError: division by zero"
+    assert guard.earlier("FINAL_ANSWER:  x.csv").failure == "answer not accepted: /work/x.csv does not exist"
+    assert guard.earlier("Output: [no output]").failure == "Your reply had no code block."
+    assert "which already ran (its output began: 700 cells)" in guard.earlier("print(1)").note()
+    assert "which failed (ZeroDivisionError: division by zero)" in guard.earlier("1/0").note()
+    assert guard.earlier("print(2)") is None
+
+
+def test_silence_hint_names_functions_defined_and_never_called(tmp_path):
+    define = code("def predict(a):\n    return a\n\ndef helper():\n    pass\n\nhelper()")
+    replies = [define, code("x = 1"), code("print('x')"), "FINAL_ANSWER: nothing"]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"silence_hint": True}, budget={"max_steps": 3}))
+    notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
+    assert "It defines predict() but never calls it." in notes[0] and "helper()" not in notes[0]
+    assert "Your code ran and printed nothing." in notes[1] and "defines" not in notes[1]
+    assert "printed nothing" not in notes[2]
+    plain = run_episode(make_config(tmp_path / "off", replies, budget={"max_steps": 1}))
+    assert "printed nothing" not in next(e["content"] for e in events(plain, "event") if e["kind"] == "observation")
 
 
 def test_repeat_guard_stops_a_loop_of_rejected_answers(tmp_path):

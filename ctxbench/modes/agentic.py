@@ -6,7 +6,14 @@ from pydantic import ValidationError
 from ctxbench.episode import Episode
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
-from ctxbench.modes.scaffold import WORKED_EXAMPLE, RepeatGuard, ScaffoldConfig, error_summary, failure_of
+from ctxbench.modes.scaffold import (
+    WORKED_EXAMPLE,
+    RepeatGuard,
+    ScaffoldConfig,
+    error_summary,
+    failure_of,
+    silence_note,
+)
 from ctxbench.protocols import Call, Parsed
 from ctxbench.tools import TOOLS
 
@@ -28,19 +35,18 @@ def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
         reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None,
                               shown=guard.placeholder if scaffold.repeat_guard else None)  # fmt: skip
         episode.tools.last_result = episode.tools.last_rejection = None
-        if scaffold.repeat_guard and (earlier := guard.seen_failing(reply.text)):
-            step, line = earlier
-            episode.feedback("repeated", f"This reply is the same as your reply at step {step}, which failed "
-                                         f"({line}). It was not run again: do something else.")  # fmt: skip
+        if scaffold.repeat_guard and (earlier := guard.earlier(reply.text)):
+            episode.feedback("repeated", earlier.note())
             failed = True
             continue
         parsed = protocol.parse(reply, tools)
         for problem in parsed.problems:
             episode.feedback(problem.kind, problem.message, problem.tool_call_id)
         run_calls(episode, parsed, scaffold)
-        failure = failure_of(episode.tools.last_result, episode.tools.last_rejection)
-        guard.remember(reply.text, episode.totals.steps, failure)
-        failed = bool(parsed.problems) or failure is not None
+        last = episode.tools.last_result
+        failure = failure_of(last, episode.tools.last_rejection, [problem.message for problem in parsed.problems])
+        guard.remember(reply.text, episode.totals.steps, failure, last)
+        failed = failure is not None
 
 
 def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:
@@ -81,6 +87,8 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         text += "\n" + ERROR_HELP
         if scaffold.error_first:
             text = f"Your code failed: {error_summary(result)}\n\n{text}"
+    elif result is not None and scaffold.silence_hint and (note := silence_note(call.args.get("code", ""), result)):
+        text += "\n" + note
     return text
 
 

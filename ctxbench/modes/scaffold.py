@@ -1,14 +1,18 @@
 """Scaffolding for small models: each piece switchable on its own (config `scaffold`, flag
 `--scaffold`), so what each changes can be measured apart (scripts/measure_issue15.sh).
 
-- repeat_guard: a reply identical to one that already failed (its code raised, or its answer was
-  not accepted) is not run again; the model is told so, with that failure's line, and its history keeps a one-line placeholder instead
+- repeat_guard: a reply identical to an earlier one is not run again; the model is told what became
+  of the first (its failure line: an exception, a refused answer, a malformed reply; or the start
+  of its output), and its history keeps a one-line placeholder instead
   of another copy (small models resend a failed reply word for word, and each copy in the context
   makes the next one likelier: at temperature 0.9 with no truncation the 0.5B model still copied a
   260-token reply 4 times out of 4).
 - error_first: a failed run's observation starts with its exception line, before the traceback
   and output that bury it, and a NameError of a name that is an installed module says to import
   it (measured: the 0.5B model used `anndata` without importing it, ten steps running).
+- silence_hint: a cell that runs and prints nothing is called out, with the functions it defined
+  and never called (seen with the 1.5B model: it wrapped its whole solution in a function it never
+  called, and resent it five times on "[no output]").
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange (seen: the
@@ -18,8 +22,10 @@
   step of 3 pbmc_markers episodes, hint or not).
 """
 
+import ast
 import importlib.util
 import re
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -53,6 +59,7 @@ class ScaffoldConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     repeat_guard: bool = Field(False, description="Do not rerun a reply identical to one that failed; say so")
     error_first: bool = Field(False, description="Start a failed run's observation with its exception line")
+    silence_hint: bool = Field(False, description="Say when a cell printed nothing, naming functions it never called")
     retry_temperature: float | None = Field(
         None, ge=0.0, le=2.0, description="Temperature of the call after a failure (None: the model's)"
     )
@@ -103,27 +110,74 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """What became of a reply the first time it was sent."""
+
+    step: int
+    failure: str | None  # its exception line, or why its answer or action was refused
+    output: str  # the start of what it printed
+
+    def note(self) -> str:
+        if self.failure is not None:
+            return (f"This reply is the same as your reply at step {self.step}, which failed ({self.failure}). "
+                    "It was not run again: do something else.")  # fmt: skip
+        shown = f"its output began: {self.output}" if self.output else "it printed nothing"
+        return (f"This reply is the same as your reply at step {self.step}, which already ran ({shown}). "
+                "It was not run again: take the next step, or submit.")  # fmt: skip
+
+
 class RepeatGuard:
-    """Remembers replies that failed (their code, or the answer they submitted), and what they failed with."""
+    """Remembers every reply and what became of it, so an identical reply is answered, not rerun."""
 
     def __init__(self) -> None:
-        self.failed: dict[str, tuple[int, str]] = {}
+        self.seen: dict[str, Earlier] = {}
 
-    def seen_failing(self, reply: str) -> tuple[int, str] | None:
-        return self.failed.get(normalized(reply))
+    def earlier(self, reply: str) -> Earlier | None:
+        return self.seen.get(normalized(reply))
 
     def placeholder(self, reply: LLMReply) -> str | None:
-        """What the history shows of a repeated failed reply (None: the reply itself)."""
-        earlier = self.seen_failing(reply.text)
-        return f"[the same reply as at step {earlier[0]}, not run again]" if earlier else None
+        """What the history shows of a repeated reply (None: the reply itself)."""
+        earlier = self.earlier(reply.text)
+        return f"[the same reply as at step {earlier.step}, not run again]" if earlier else None
 
-    def remember(self, reply: str, step: int, failure: str | None) -> None:
-        if failure is not None:
-            self.failed.setdefault(normalized(reply), (step, failure))
+    def remember(self, reply: str, step: int, failure: str | None, result: CellResult | None) -> None:
+        output = (result.stdout.strip().splitlines() or [""])[0][:OUTPUT_SHOWN] if result is not None else ""
+        self.seen.setdefault(normalized(reply), Earlier(step, failure, output))
 
 
-def failure_of(result: CellResult | None, rejection: str | None) -> str | None:
-    """What a step failed with: its code's exception line, else why its answer was not accepted."""
+OUTPUT_SHOWN = 120  # characters of an earlier run's first output line repeated in the note
+
+
+def failure_of(result: CellResult | None, rejection: str | None, problems: list[str]) -> str | None:
+    """What a step failed with: its code's exception line, why its answer was not accepted, or what
+    was wrong with the reply itself."""
     if result is not None and result.outcome != "ok":
         return exception_line(result)
-    return f"answer not accepted: {rejection}" if rejection else None
+    if rejection:
+        return f"answer not accepted: {rejection}"
+    return problems[0] if problems else None
+
+
+def uncalled_functions(code: str) -> list[str]:
+    """The top-level functions a cell defines and does not call at its top level."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return []
+    defined = [node.name for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    rest = ast.Module(body=[node for node in body if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)],
+                      type_ignores=[])  # fmt: skip
+    called = {node.func.id for node in ast.walk(rest) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    return [name for name in defined if name not in called]
+
+
+def silence_note(code: str, result: CellResult) -> str | None:
+    """For a cell that ran and printed nothing: say so, and name the functions it never called."""
+    if result.outcome != "ok" or result.stdout.strip() or result.stderr.strip():
+        return None
+    note = "Your code ran and printed nothing."
+    if uncalled := uncalled_functions(code):
+        names = ", ".join(f"{name}()" for name in uncalled)
+        note += f" It defines {names} but never calls {'it' if len(uncalled) == 1 else 'them'}."
+    return note + " Print what you need to see, or submit if the answer is written."
