@@ -81,3 +81,14 @@ def test_native_calls_and_their_problems():
 def test_final_answer_followed_by_a_code_block_submits_the_code():
     parsed = text("Done.\nFINAL_ANSWER:\n```python\ndef f(x):\n    return x\n```")
     assert [(c.name, c.args) for c in parsed.calls] == [("final_answer", {"answer": "def f(x):\n    return x\n"})]
+
+
+def test_text_protocol_reads_a_bullet_label_as_the_action_it_names():
+    # Seen with the 1.5B model: "Submit: clusters.csv" and "Ask_clarifying: ..." after the system
+    # prompt's bullets, instead of the FINAL_ANSWER / ACTION syntax they describe.
+    tools = ["run_python", "ask_clarifying", "final_answer"]
+    (submit,) = TextProtocol().parse(reply("Submit: clusters.csv"), tools).calls
+    assert (submit.name, submit.args) == ("final_answer", {"answer": "clusters.csv"})
+    (ask,) = TextProtocol().parse(reply("Ask_clarifying: are labels given?"), tools).calls
+    assert (ask.name, ask.args) == ("ask_clarifying", {"question": "are labels given?"})
+    assert TextProtocol().parse(reply("Retrieve: old notes"), tools).problems[0].kind == "no_action"

@@ -9,20 +9,23 @@ from ctxbench.protocols.base import Call, Parsed, Problem
 from ctxbench.tools import TOOLS
 
 CODE_BLOCK = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
-FINAL_LINE = re.compile(r"^[ \t>*#]*FINAL[_ ]ANSWER[* \t]*:[* \t]*(.*?)[* \t]*$", re.IGNORECASE | re.MULTILINE)
+# `Submit:` too: small models answer with the label of the system prompt's bullet instead of its syntax.
+FINAL_LINE = re.compile(
+    r"^[ \t>*#]*(?:FINAL[_ ]ANSWER|SUBMIT)[* \t]*:[* \t]*(.*?)[* \t]*$", re.IGNORECASE | re.MULTILINE
+)
 ACTION_LINE = re.compile(r"^[ \t>*#]*ACTION[* \t]*:[* \t]*(\w+)[ \t]*(.*?)[* \t]*$", re.IGNORECASE | re.MULTILINE)
 
 SYSTEM_PROMPT = """\
 You are a data analyst working in a Python sandbox. Each reply does one thing:
 
-- Run code: write exactly one fenced block
+- To run code, write exactly one fenced block
 ```python
 # your code
 ```
 The harness runs it in a persistent Python session (variables stay between steps) and replies with
 its output. Print what you need to see. The session has no internet access.
 {actions}
-- Submit: when the task is done, reply with a line
+- To submit, when the task is done, reply with a line
 FINAL_ANSWER: <answer>
   (if the answer is code, put `FINAL_ANSWER:` alone on a line, followed by one ```python block)
 
@@ -30,6 +33,13 @@ Work step by step: look at the data, then write the code that solves the task, t
 """
 
 NO_ACTION_HELP = "Reply with one ```python block to run code, or `FINAL_ANSWER: <answer>` to submit."
+
+
+def tool_line(text: str, tool_names: list[str]) -> re.Match[str] | None:
+    """A `<tool>: <argument>` line naming a tool without `ACTION:` (seen: `Ask_clarifying: ...`)."""
+    names = "|".join(re.escape(n) for n in tool_names if n not in ("run_python", "final_answer"))
+    pattern = rf"^[ \t>*#]*({names})[* \t]*:[* \t]*(.*?)[* \t]*$"
+    return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) if names else None
 
 
 def _code_after_empty_final(text: str) -> str | None:
@@ -74,8 +84,8 @@ class TextProtocol:
             parsed.calls.append(Call("run_python", {"code": blocks[0]}))
             if len(blocks) > 1:
                 parsed.notes.append(f"[only the first code block was run; {len(blocks) - 1} more were ignored]")
-        elif (action := ACTION_LINE.search(outside)) is not None:
-            name, argument = action.group(1), action.group(2).strip()
+        elif (action := ACTION_LINE.search(outside) or tool_line(outside, tool_names)) is not None:
+            name, argument = action.group(1).lower(), action.group(2).strip()
             if name not in tool_names:
                 known = ", ".join(n for n in tool_names if n not in ("run_python", "final_answer"))
                 return Parsed(problems=[Problem("unknown_tool", f"Unknown tool {name!r}. Tools: {known}.")])
