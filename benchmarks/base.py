@@ -127,6 +127,7 @@ class Task(ABC):
         """Scores an answer against the hidden truth; None (no answer) scores like an empty one."""
 
     clarifications: ClassVar[dict[str, str]] = {}  # keywords (|-separated) -> answer
+    primer: ClassVar[str] = ""  # the task family's API basics, for the `primer` scaffold piece
     # Files inside installed packages that the ground truth comes from, as (package, path in it).
     # They are listed in benchmarks/sources_manifest.json and must never be readable in a sandbox.
     sources: ClassVar[tuple[tuple[str, str], ...]] = ()

@@ -10,6 +10,18 @@ import pandas as pd
 from benchmarks.base import AnswerError, inside_workdir
 from ctxbench.errors import HarnessError
 
+ANNDATA_PRIMER = """\
+AnnData basics (anndata, scanpy):
+- adata.obs is a pandas DataFrame with one row per cell; its index, adata.obs_names, holds the cell ids.
+  adata.var has one row per gene (adata.var_names).
+- adata.X is a cells x genes matrix (if it is sparse, .toarray() makes it dense); adata.obsm["X_pca"]
+  is a numpy array, cells x principal components. Use numpy, pandas and sklearn on these arrays.
+- scanpy (sc) works in place on adata: sc.pp.neighbors(adata), sc.tl.leiden(adata) -> adata.obs["leiden"],
+  sc.tl.rank_genes_groups(adata, "column"), sc.tl.diffmap(adata), sc.tl.dpt(adata) after setting
+  adata.uns["iroot"] to a cell's position.
+- Write a table: pd.DataFrame({"cell_id": adata.obs_names, "value": values}).to_csv("/work/file.csv", index=False)
+"""
+
 
 def scanpy_dataset(file_name: str) -> Path:
     """A file shipped in scanpy's wheel (located without importing scanpy, which is slow)."""

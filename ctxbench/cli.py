@@ -32,7 +32,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--scaffold", metavar="PIECES",
         help="scaffolding pieces to switch on, comma-separated: repeat_guard, error_first, silence_hint, "
-        "worked_example, retry_temperature=T; 'none' switches all off",
+        "worked_example, primer, retry_temperature=T; 'none' switches all off",
     )  # fmt: skip
     parser.add_argument("--model", help="model name")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint; selects the openai backend")

@@ -149,3 +149,13 @@ def test_preload_takes_imports_only():
 
     with pytest.raises(ConfigError, match="is not `module` or `module as name`"):
         validate_config({"scaffold": {"preload": ["os; os.system('x')"]}}, "test")
+
+
+def test_primer_adds_the_task_familys_api_basics(tmp_path):
+    from benchmarks.common import ANNDATA_PRIMER
+
+    replies = ["FINAL_ANSWER: nothing"]
+    on = run_episode(make_config(tmp_path, replies, scaffold={"primer": True}, budget={"max_steps": 1}))
+    off = run_episode(make_config(tmp_path / "off", replies, budget={"max_steps": 1}))
+    assert ANNDATA_PRIMER in events(on, "llm_call")[0]["messages"][0]["content"]
+    assert "AnnData basics" not in events(off, "llm_call")[0]["messages"][0]["content"]

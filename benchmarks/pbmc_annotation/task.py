@@ -21,7 +21,7 @@ from benchmarks.base import (
     Task,
     TaskConfig,
 )
-from benchmarks.common import read_answer_csv, read_h5ad, scanpy_dataset
+from benchmarks.common import ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset
 from ctxbench.errors import HarnessError
 
 PBMC_FILE = "10x_pbmc68k_reduced.h5ad"
@@ -134,6 +134,7 @@ class PbmcAnnotation(Task):
     target_text = "accuracy >= 0.80"
     config: PbmcAnnotationConfig
 
+    primer = ANNDATA_PRIMER
     clarifications: ClassVar[dict[str, str]] = {
         "label|labels|type|types|class|classes|category|categories": "Predict one of the bulk_labels values "
         "present among the labeled cells, spelled exactly as they appear there.",

@@ -24,7 +24,8 @@ ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block 
 def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
     protocol, tools = episode.protocol, episode.tool_names
     example = WORKED_EXAMPLE if scaffold.worked_example and protocol.name == "text" else ""
-    episode.add("system", protocol.system_prompt(tools) + scaffold.preload_note() + example)
+    primer = "\n" + episode.task.primer if scaffold.primer and episode.task.primer else ""
+    episode.add("system", protocol.system_prompt(tools) + scaffold.preload_note() + primer + example)
     if scaffold.preload:
         preload(episode, scaffold)
     episode.add("task", episode.prepared.prompt)

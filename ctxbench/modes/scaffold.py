@@ -17,6 +17,10 @@
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange (seen: the
   0.5B model copies the example's text into its own code).
+- primer: the task family's API basics (for single-cell tasks: what adata.obs, .X and .obsm are,
+  the scanpy calls that work in place, how to write the answer table) at the end of the system
+  prompt (seen: the 0.5B model called methods AnnData does not have, such as `adata.sort_values`
+  and `adata.to_scipy_clusters`).
 - preload: modules imported into the session before the first step, and named in the system
   prompt (measured: the 0.5B model called `anndata.read_h5ad` without `import anndata` in every
   step of 3 pbmc_markers episodes, hint or not).
@@ -64,6 +68,9 @@ class ScaffoldConfig(BaseModel):
         None, ge=0.0, le=2.0, description="Temperature of the call after a failure (None: the model's)"
     )
     worked_example: bool = Field(False, description="A worked example of the text protocol in the system prompt")
+    primer: bool = Field(
+        False, description="The task family's API basics in the system prompt (AnnData for single-cell)"
+    )
     preload: list[str] = Field(
         default_factory=list,
         description='Imports run before the first step and named in the system prompt, e.g. ["anndata", "numpy as np"]',
