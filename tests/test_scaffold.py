@@ -159,3 +159,12 @@ def test_primer_adds_the_task_familys_api_basics(tmp_path):
     off = run_episode(make_config(tmp_path / "off", replies, budget={"max_steps": 1}))
     assert ANNDATA_PRIMER in events(on, "llm_call")[0]["messages"][0]["content"]
     assert "AnnData basics" not in events(off, "llm_call")[0]["messages"][0]["content"]
+
+
+def test_submit_hint_follows_the_cell_that_writes_the_answer_file(tmp_path):
+    write = code("open('/work/predictions.csv', 'w').write('cell_id,label\\n')")
+    replies = [code("print('look')"), write, code("print('again')"), "FINAL_ANSWER: predictions.csv"]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"submit_hint": True}, budget={"max_steps": 4}))
+    notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
+    hint = "/work/predictions.csv has been written. Once it holds your answer, reply with the line: FINAL_ANSWER"
+    assert [hint in note for note in notes[:3]] == [False, True, False]

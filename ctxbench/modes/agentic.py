@@ -1,6 +1,8 @@
 """agentic: a ReAct loop. Each step the model picks a tool (run code, look at files, search its
 history, ask a clarifying question) until it submits a valid final answer or a budget is spent."""
 
+import time
+
 from pydantic import ValidationError
 
 from ctxbench.episode import Episode
@@ -13,10 +15,13 @@ from ctxbench.modes.scaffold import (
     error_summary,
     failure_of,
     silence_note,
+    submit_note,
 )
 from ctxbench.protocols import Call, Parsed
+from ctxbench.sandbox.base import CellResult
 from ctxbench.tools import TOOLS
 
+MTIME_SLACK_S = 1.0  # file times may be rounded; a file written just before the cell is no harm to name
 ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block that fixes this error."
 
 
@@ -79,6 +84,7 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         episode.count_malformed("invalid_args")
         return f"Invalid arguments for {call.name}: {problems}"
     episode.tools.last_result = None
+    started = time.time() - MTIME_SLACK_S
     try:
         text = tool.run(episode.tools, args)
     except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
@@ -88,9 +94,19 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         text += "\n" + ERROR_HELP
         if scaffold.error_first:
             text = f"Your code failed: {error_summary(result)}\n\n{text}"
-    elif result is not None and scaffold.silence_hint and (note := silence_note(call.args.get("code", ""), result)):
-        text += "\n" + note
+    elif result is not None:
+        text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, started)
     return text
+
+
+def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult, started: float) -> str:
+    notes = []
+    if scaffold.silence_hint and (note := silence_note(code, result)):
+        notes.append(note)
+    task, workdir = episode.task, episode.sandbox.workdir
+    if scaffold.submit_hint and not task.code_answer and (note := submit_note(workdir, task.answer_text, started)):
+        notes.append(note)
+    return "".join("\n" + note for note in notes)
 
 
 def observe(episode: Episode, call: Call, text: str) -> None:

@@ -13,6 +13,10 @@
 - silence_hint: a cell that runs and prints nothing is called out, with the functions it defined
   and never called (seen with the 1.5B model: it wrapped its whole solution in a function it never
   called, and resent it five times on "[no output]").
+- submit_hint: when a cell that ran without error has just written the file the task asks for,
+  the observation says so and gives the line that submits it (seen with the 1.5B model: it wrote
+  clusters.csv in its first step, then spent nine steps on prose, "Submit: clusters.csv" and
+  replies in the harness's voice, never submitting).
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange (seen: the
@@ -30,6 +34,7 @@ import ast
 import importlib.util
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -68,6 +73,9 @@ class ScaffoldConfig(BaseModel):
         None, ge=0.0, le=2.0, description="Temperature of the call after a failure (None: the model's)"
     )
     worked_example: bool = Field(False, description="A worked example of the text protocol in the system prompt")
+    submit_hint: bool = Field(
+        False, description="Say when a cell has just written the task's answer file, and how to submit it"
+    )
     primer: bool = Field(
         False, description="The task family's API basics in the system prompt (AnnData for single-cell)"
     )
@@ -188,3 +196,12 @@ def silence_note(code: str, result: CellResult) -> str | None:
         names = ", ".join(f"{name}()" for name in uncalled)
         note += f" It defines {names} but never calls {'it' if len(uncalled) == 1 else 'them'}."
     return note + " Print what you need to see, or submit if the answer is written."
+
+
+def submit_note(workdir: Path, answer_file: str, since: float) -> str | None:
+    """For a cell that has just written the answer file: that it exists, and how to submit it."""
+    path = workdir / answer_file
+    if not path.is_file() or path.stat().st_mtime < since:
+        return None
+    return (f"/work/{answer_file} has been written. Once it holds your answer, reply with the line: "
+            f"FINAL_ANSWER: {answer_file}")  # fmt: skip
