@@ -1,7 +1,7 @@
 """agentic: a ReAct loop. Each step the model picks a tool (run code, look at files, search its
 history, ask a clarifying question) until it submits a valid final answer or a budget is spent."""
 
-import time
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -14,6 +14,7 @@ from ctxbench.modes.scaffold import (
     ScaffoldConfig,
     error_summary,
     failure_of,
+    file_version,
     silence_note,
     submit_note,
 )
@@ -21,7 +22,6 @@ from ctxbench.protocols import Call, Parsed
 from ctxbench.sandbox.base import CellResult
 from ctxbench.tools import TOOLS
 
-MTIME_SLACK_S = 1.0  # file times may be rounded; a file written just before the cell is no harm to name
 ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block that fixes this error."
 
 
@@ -84,7 +84,8 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         episode.count_malformed("invalid_args")
         return f"Invalid arguments for {call.name}: {problems}"
     episode.tools.last_result = None
-    started = time.time() - MTIME_SLACK_S
+    answer_file = episode.sandbox.workdir / episode.task.answer_text
+    before = file_version(answer_file)
     try:
         text = tool.run(episode.tools, args)
     except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
@@ -95,16 +96,17 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         if scaffold.error_first:
             text = f"Your code failed: {error_summary(result)}\n\n{text}"
     elif result is not None:
-        text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, started)
+        text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, (answer_file, before))
     return text
 
 
-def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult, started: float) -> str:
+def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult,
+                     answer: tuple[Path, tuple[int, int] | None]) -> str:  # fmt: skip
+    """Notes after a cell that ran: what it printed (or did not), and the answer file it wrote."""
     notes = []
     if scaffold.silence_hint and (note := silence_note(code, result)):
         notes.append(note)
-    task, workdir = episode.task, episode.sandbox.workdir
-    if scaffold.submit_hint and not task.code_answer and (note := submit_note(workdir, task.answer_text, started)):
+    if scaffold.submit_hint and not episode.task.code_answer and (note := submit_note(*answer)):
         notes.append(note)
     return "".join("\n" + note for note in notes)
 

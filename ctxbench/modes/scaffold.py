@@ -198,10 +198,18 @@ def silence_note(code: str, result: CellResult) -> str | None:
     return note + " Print what you need to see, or submit if the answer is written."
 
 
-def submit_note(workdir: Path, answer_file: str, since: float) -> str | None:
-    """For a cell that has just written the answer file: that it exists, and how to submit it."""
-    path = workdir / answer_file
-    if not path.is_file() or path.stat().st_mtime < since:
+def file_version(path: Path) -> tuple[int, int] | None:
+    """(mtime in ns, size) of a file, None if there is none: compared before and after a cell."""
+    try:
+        stat = path.stat()
+    except OSError:
         return None
-    return (f"/work/{answer_file} has been written. Once it holds your answer, reply with the line: "
-            f"FINAL_ANSWER: {answer_file}")  # fmt: skip
+    return stat.st_mtime_ns, stat.st_size
+
+
+def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
+    """For a cell that has just written the answer file: that it exists, and how to submit it."""
+    if not path.is_file() or file_version(path) == before:
+        return None
+    return (f"/work/{path.name} has been written. Once it holds your answer, reply with the line: "
+            f"FINAL_ANSWER: {path.name}")  # fmt: skip
