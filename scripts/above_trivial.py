@@ -53,9 +53,7 @@ def main() -> int:
         floors[task] = script_scores(task)
         print(f"{task:20s} " + "  ".join(f"{floors[task][s]:8.3f}" for s in SCRIPTS))
     if rows:
-        print(
-            "\ncell (task / policy / mode / model)                                n   mean [interval]        clears trivial"
-        )
+        print(f"\n{'cell (task / policy / mode / model)':64s}   n   mean [interval]        clears trivial")
         for line in summarize(rows):
             low, high, trivial = line["score_ci_low"], line["score_ci_high"], floors[line["task"]]["trivial"]
             interval = f"[{low:.3f}, {high:.3f}]" if low is not None else "(no interval)"
