@@ -55,11 +55,21 @@ def read_rows(results: Path) -> dict[int, dict[str, Any]]:
     return rows
 
 
+def scaffold_of(config: Any, mode: str) -> dict[str, Any]:
+    """The scaffolding pieces switched on, as the rows record them (direct mode uses none)."""
+    return {} if mode == REFERENCE_MODE else config.scaffold.model_dump(exclude_defaults=True)
+
+
 def run_cell(raw: dict[str, Any], mode: str, problems: list[int], split: str, results: Path, config_name: str) -> None:
     from ctxbench.config import validate_config
     from ctxbench.runner import run_episode
 
     done = read_rows(results)
+    scaffold = scaffold_of(validate_config(raw, config_name), mode)
+    recorded = {json.dumps(row.get("scaffold", {}), sort_keys=True) for row in done.values()}
+    if mixed := recorded - {json.dumps(scaffold, sort_keys=True)}:
+        raise ConfigError(f"{results} holds episodes run with scaffold {', '.join(sorted(mixed))}, not {scaffold}: "
+                          "choose another --out")  # fmt: skip
     for problem in problems:
         if problem in done:
             continue
@@ -71,7 +81,7 @@ def run_cell(raw: dict[str, Any], mode: str, problems: list[int], split: str, re
             continue
         t = result.totals
         row = {"problem": problem, "passed": result.score.value == 1.0, "stop_reason": result.stop_reason,
-               "steps": t.steps, "tokens": t.all_tokens, "llm_s": round(t.llm_latency_s, 1),
+               "scaffold": scaffold, "steps": t.steps, "tokens": t.all_tokens, "llm_s": round(t.llm_latency_s, 1),
                "wall_s": round(result.wall_time_s, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
                "trace": str(result.trace_path)}  # fmt: skip
         with open(results, "a") as f:

@@ -38,6 +38,17 @@ def test_suite_reports_pass_at_1_and_resumes_without_duplicates(tmp_path):
     assert all(r["stop_reason"] == "final_answer" and r["passed"] is False and "load_avg_1m" in r for r in rows)
 
 
+def test_resuming_with_other_scaffolding_is_refused(tmp_path):
+    first = suite(tmp_path, "--problems", "0", "--modes", "direct,agentic", "--scaffold", "repeat_guard")
+    assert first.returncode == 0, first.stderr
+    rows = (tmp_path / "he/qwen2.5-coder-0.5b-instruct-q4_k_m/agentic_official.jsonl").read_text()
+    assert json.loads(rows)["scaffold"] == {"repeat_guard": True}
+    other = suite(tmp_path, "--problems", "0-1", "--modes", "agentic", "--resume")
+    assert other.returncode == 2 and "run with scaffold" in other.stderr and "choose another --out" in other.stderr
+    direct = suite(tmp_path, "--problems", "0-1", "--modes", "direct", "--resume", "--scaffold", "error_first")
+    assert direct.returncode == 0, direct.stderr  # direct mode uses no scaffolding: its rows are shared
+
+
 def test_a_seeded_sample_is_the_same_for_every_mode_and_model():
     sys.path.insert(0, str(ROOT / "scripts"))
     from humaneval import parse_problems
