@@ -14,20 +14,15 @@ step() {  # step N command...: runs when N >= from, and goes on to the next step
   echo "== step $n: $* (load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%S))"
   "$@"
 }
+# The scaffolding agentic HumanEval runs with (primer, preload and submit_hint have nothing to act on there).
+HE_SCAFFOLD=repeat_guard,error_first,silence_hint,retry_temperature=0.9
 step 1 $PY scripts/humaneval.py --modes direct --problems all --resume
-step 2 $PY run_bench.py --sweep sweeps/issue15/pbmc_markers_0.5b_scaffold_all.json --resume
-step 3 $PY run_bench.py --sweep sweeps/issue15/pbmc_markers_0.5b_scaffold_no_example.json --resume
-step 3 $PY run_bench.py --sweep sweeps/issue15/pbmc_markers_0.5b_scaffold_none.json --resume
-step 4 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct --problems all --resume
-step 5 $PY run_bench.py --sweep sweeps/issue15/pbmc_clustering_0.5b_scaffold_all.json --resume
-step 6 $PY run_bench.py --sweep sweeps/issue15/pbmc_clustering_0.5b_scaffold_none.json --resume
-step 7 $PY scripts/humaneval.py --modes direct,agentic,controller --problems sample:40 --resume
-step 8 $PY scripts/humaneval.py --modes agentic --problems sample:40 --resume --out results/humaneval_scaffold_all \
-  --scaffold repeat_guard,error_first,retry_temperature=0.9,worked_example
-step 9 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct,agentic,controller --problems sample:40 --resume
-for task in pbmc_markers pbmc_clustering; do
-  for variant in all none; do
-    step 10 $PY run_bench.py --sweep sweeps/issue15/${task}_1.5b_scaffold_${variant}.json --resume
-  done
-done
+step 2 $PY run_bench.py --sweep sweeps/issue15/1.5b_scaffold_main.json --resume
+step 3 $PY run_bench.py --sweep sweeps/issue15/0.5b_scaffold_main_primer.json --resume
+step 4 $PY scripts/humaneval.py --modes direct,agentic,controller --problems sample:40 --resume --scaffold $HE_SCAFFOLD
+step 5 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct,agentic,controller --problems sample:40 \
+  --resume --scaffold $HE_SCAFFOLD
+step 6 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct --problems all --resume
+step 7 $PY scripts/humaneval.py --modes agentic --problems sample:40 --resume --out results/humaneval_no_scaffold
+step 8 $PY scripts/above_trivial.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer
 echo "== done ($(date -u +%H:%M:%S))"
