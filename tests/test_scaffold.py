@@ -166,5 +166,15 @@ def test_submit_hint_follows_the_cell_that_writes_the_answer_file(tmp_path):
     replies = [code("print('look')"), write, code("print('again')"), "FINAL_ANSWER: predictions.csv"]
     result = run_episode(make_config(tmp_path, replies, scaffold={"submit_hint": True}, budget={"max_steps": 4}))
     notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
-    hint = "/work/predictions.csv has been written. Once it holds your answer, reply with the line: FINAL_ANSWER"
+    hint = "# /work/predictions.csv was written. To submit it, reply with this line:\nFINAL_ANSWER: predictions.csv"
     assert [hint in note for note in notes[:3]] == [False, True, False]
+
+
+def test_the_submit_hint_echoed_as_code_submits(tmp_path):
+    from ctxbench.modes.scaffold import submit_note
+
+    (tmp_path / "clusters.csv").write_text("cell_id,cluster\n")
+    note = submit_note(tmp_path / "clusters.csv", None)
+    echoed = run_episode(make_config(tmp_path / "run", [code(note)], budget={"max_steps": 1}))
+    (submission,) = events(echoed, "final_answer")
+    assert submission["raw"] == "clusters.csv"

@@ -16,7 +16,8 @@
 - submit_hint: when a cell that ran without error has just written the file the task asks for,
   the observation says so and gives the line that submits it (seen with the 1.5B model: it wrote
   clusters.csv in its first step, then spent nine steps on prose, "Submit: clusters.csv" and
-  replies in the harness's voice, never submitting).
+  replies in the harness's voice, never submitting). The note is a `#` comment and a FINAL_ANSWER
+  line, so that a model echoing it, in a code block or not, submits.
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange (seen: the
@@ -211,5 +212,6 @@ def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
     """For a cell that has just written the answer file: that it exists, and how to submit it."""
     if not path.is_file() or file_version(path) == before:
         return None
-    return (f"/work/{path.name} has been written. Once it holds your answer, reply with the line: "
-            f"FINAL_ANSWER: {path.name}")  # fmt: skip
+    # Small models echo the last thing they read, often inside a code block: echoed, this note is a
+    # comment and a submission (seen with the 1.5B model: a prose note echoed as code, a SyntaxError).
+    return f"# /work/{path.name} was written. To submit it, reply with this line:\nFINAL_ANSWER: {path.name}"
