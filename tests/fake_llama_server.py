@@ -1,10 +1,12 @@
 """Stands in for `python -m llama_cpp.server` in tests of how the harness treats its server: it
 answers /v1/models and chat completions like llama-cpp-python, and misbehaves on request.
 
-    python tests/fake_llama_server.py --port P --behaviour crash_after:N | hang_after:N  [other args ignored]
+    python tests/fake_llama_server.py --port P --behaviour crash_after:N | hang_after:N [--ignore-sigterm]
 
 crash_after:N  the (N+1)-th completion kills the process with SIGSEGV, as a build for another CPU does
 hang_after:N   the (N+1)-th and later completions never answer (a slow machine); the process lives on
+--ignore-sigterm: SIGTERM does nothing, as with llama-cpp-python's server shutting down gracefully
+behind a generation in flight
 Each completion request is appended to the file named by $FAKE_LLAMA_REQUESTS, with this pid.
 """
 
@@ -26,7 +28,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--behaviour", default="crash_after:2")
+    parser.add_argument("--ignore-sigterm", action="store_true")
     args, _ = parser.parse_known_args()
+    if args.ignore_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     kind, count = args.behaviour.split(":")
     served = 0
 

@@ -3,8 +3,12 @@ server process (tests/fake_llama_server.py): a crash is reported as one, with it
 ends the episode unscored; a stalled request restarts the server instead of queueing a retry."""
 
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +139,28 @@ def test_an_episode_whose_server_crashed_is_not_scored(fake_server, tmp_path):
     assert (row["n"], row["harness_failures"]) == (0, 1)
     assert row["score"] is None  # nothing to average, and no 0 averaged in
     assert row["stop_reasons"] == "!server_crashed:1"
+
+
+def test_a_server_deaf_to_sigterm_still_dies_with_a_killed_harness(tmp_path):
+    program = (
+        "import sys, time\nfrom pathlib import Path\nfrom ctxbench.llm.base import ModelConfig\n"
+        "from ctxbench.llm.llama_server import LlamaServer\n"
+        f"LlamaServer.command = lambda self: [sys.executable, {str(FAKE)!r}, '--port', str(self.port), "
+        "'--behaviour', 'hang_after:99', '--ignore-sigterm']\n"
+        "model = Path(sys.argv[1]) / 'model.gguf'\nmodel.write_bytes(b'GGUF')\n"
+        "s = LlamaServer(ModelConfig(model_path=model), Path(sys.argv[1]) / 'log').start()\n"
+        "print(s.process.pid, flush=True)\ntime.sleep(120)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", program, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    server_pid = int(holder.stdout.readline())
+    holder.kill()  # no cleanup code runs in the harness: only the kernel's parent-death signal
+    holder.wait()
+    for _ in range(50):
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(server_pid, signal.SIGKILL)
+    raise AssertionError("a server that ignores SIGTERM outlived its harness")
