@@ -67,7 +67,7 @@ FINAL_ANSWER: 4.5
 
 class ScaffoldConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    repeat_guard: bool = Field(False, description="Do not rerun a reply identical to one that failed; say so")
+    repeat_guard: bool = Field(False, description="Do not rerun a reply identical to an earlier one; say what it did")
     error_first: bool = Field(False, description="Start a failed run's observation with its exception line")
     silence_hint: bool = Field(False, description="Say when a cell printed nothing, naming functions it never called")
     retry_temperature: float | None = Field(
