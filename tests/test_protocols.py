@@ -92,3 +92,10 @@ def test_text_protocol_reads_a_bullet_label_as_the_action_it_names():
     (ask,) = TextProtocol().parse(reply("Ask_clarifying: are labels given?"), tools).calls
     assert (ask.name, ask.args) == ("ask_clarifying", {"question": "are labels given?"})
     assert TextProtocol().parse(reply("Retrieve: old notes"), tools).problems[0].kind == "no_action"
+
+
+def test_a_final_answer_line_inside_the_code_is_never_run_even_with_one_outside():
+    text = "```python\ndf.to_csv('/work/p.csv')\nFINAL_ANSWER: p.csv\n```\nFINAL_ANSWER: p.csv"
+    run, submit = TextProtocol().parse(reply(text), ["run_python", "final_answer"]).calls
+    assert "FINAL_ANSWER" not in run.args["code"] and "to_csv" in run.args["code"]
+    assert submit.args == {"answer": "p.csv"}

@@ -76,9 +76,11 @@ class TextProtocol:
         if blocks:
             # Small models often put the FINAL_ANSWER line inside the code block; a line that
             # *starts* with it is taken as the submission (a print of it stays code).
+            # It is never run as code, even with a FINAL_ANSWER line outside too (seen: the line ran
+            # as an annotated statement, `FINAL_ANSWER: predictions.csv`, and raised AttributeError).
             inner = FINAL_LINE.search(blocks[0])
-            if inner and final is None:
-                final, blocks[0] = inner, FINAL_LINE.sub("", blocks[0])
+            if inner:
+                final, blocks[0] = final or inner, FINAL_LINE.sub("", blocks[0])
         blocks = [b for b in blocks if b.strip()]
         if blocks and "run_python" in tool_names:
             parsed.calls.append(Call("run_python", {"code": blocks[0]}))
