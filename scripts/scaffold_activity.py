@@ -33,6 +33,8 @@ def next_reply_kind(events: list[dict[str, Any]], index: int) -> str:
     """What the model did at the step after the event at `index`."""
     step = events[index].get("step")
     for event in events[index + 1 :]:
+        if event["type"] == "final_answer" and event.get("step") == step:  # submitted with the code
+            return "answer in the same reply"
         if event.get("step") in (None, step):
             continue
         if event["type"] == "final_answer":
