@@ -18,15 +18,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ctxbench.errors import HarnessError
+from ctxbench.modes.scaffold import ERROR_FIRST, NOT_RUN_AGAIN, SILENT, SUBMIT_HOW
 from ctxbench.tracing.reader import load_episode
 
-# The text each piece leaves in what the model is shown (see ctxbench/modes/scaffold.py).
-MARKS = {
-    "repeat_guard": "It was not run again",
-    "error_first": "Your code failed: ",
-    "silence_hint": "Your code ran and printed nothing.",
-    "submit_hint": "was written. To submit it, reply with this line:",
-}
+# The text each piece leaves in what the model is shown.
+MARKS = {"repeat_guard": NOT_RUN_AGAIN, "error_first": ERROR_FIRST, "silence_hint": SILENT, "submit_hint": SUBMIT_HOW}
 
 
 def next_reply_kind(events: list[dict[str, Any]], index: int) -> str:

@@ -181,17 +181,18 @@ def test_the_submit_hint_echoed_as_code_submits(tmp_path):
 
 
 def test_scaffold_activity_counts_what_each_piece_did(tmp_path):
-    import importlib.util
+    import sys
+    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("scaffold_activity", "scripts/scaffold_activity.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))  # as test_humaneval_suite does
+    from scaffold_activity import activity
+
     write = code("with open('/work/predictions.csv', 'w') as f:\n    f.write('cell_id,label\\n')")
     replies = [FAILING, FAILING, write, "FINAL_ANSWER: predictions.csv"]
     pieces = {"repeat_guard": True, "error_first": True, "silence_hint": True, "submit_hint": True,
               "retry_temperature": 0.9}  # fmt: skip
     result = run_episode(make_config(tmp_path, replies, scaffold=pieces, budget={"max_steps": 4}))
-    fired, then, episodes = module.activity(result.trace_path.parent)
+    fired, then, episodes = activity(result.trace_path.parent)
     assert episodes == 1
     assert (fired["error_first"], fired["repeat_guard"], fired["silence_hint"], fired["submit_hint"]) == (1, 1, 1, 1)
     assert then["submit_hint"] == {"valid answer": 1}  # valid as a file (header only), scored 0

@@ -9,6 +9,7 @@ from ctxbench.episode import Episode
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
 from ctxbench.modes.scaffold import (
+    ERROR_FIRST,
     WORKED_EXAMPLE,
     RepeatGuard,
     ScaffoldConfig,
@@ -84,8 +85,8 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         episode.count_malformed("invalid_args")
         return f"Invalid arguments for {call.name}: {problems}"
     episode.tools.last_result = None
-    answer_file = episode.sandbox.workdir / episode.task.answer_text
-    before = file_version(answer_file)
+    watched = watched_answer(episode, scaffold)
+    before = file_version(watched) if watched else None
     try:
         text = tool.run(episode.tools, args)
     except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
@@ -94,19 +95,26 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
     if result is not None and result.outcome != "ok":
         text += "\n" + ERROR_HELP
         if scaffold.error_first:
-            text = f"Your code failed: {error_summary(result)}\n\n{text}"
+            text = f"{ERROR_FIRST}{error_summary(result)}\n\n{text}"
     elif result is not None:
-        text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, (answer_file, before))
+        text += notes_on_success(scaffold, call.args.get("code", ""), result, watched, before)
     return text
 
 
-def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult,
-                     answer: tuple[Path, tuple[int, int] | None]) -> str:  # fmt: skip
+def watched_answer(episode: Episode, scaffold: ScaffoldConfig) -> Path | None:
+    """The answer file submit_hint watches (None: the piece is off, or the answer is code itself)."""
+    if not scaffold.submit_hint or episode.task.code_answer:
+        return None
+    return episode.sandbox.workdir / episode.task.answer_text
+
+
+def notes_on_success(scaffold: ScaffoldConfig, code: str, result: CellResult, watched: Path | None,
+                     before: tuple[int, int] | None) -> str:  # fmt: skip
     """Notes after a cell that ran: what it printed (or did not), and the answer file it wrote."""
     notes = []
     if scaffold.silence_hint and (note := silence_note(code, result)):
         notes.append(note)
-    if scaffold.submit_hint and not episode.task.code_answer and (note := submit_note(*answer)):
+    if watched and (note := submit_note(watched, before)):
         notes.append(note)
     return "".join("\n" + note for note in notes)
 

@@ -126,6 +126,14 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
+# The words each piece puts in what the model is shown; scripts/scaffold_activity.py finds its
+# pieces at work in traces by them.
+NOT_RUN_AGAIN = "It was not run again"
+ERROR_FIRST = "Your code failed: "
+SILENT = "Your code ran and printed nothing."
+SUBMIT_HOW = "was written. To submit it, reply with this line:"
+
+
 @dataclass(frozen=True)
 class Earlier:
     """What became of a reply the first time it was sent."""
@@ -137,10 +145,10 @@ class Earlier:
     def note(self) -> str:
         if self.failure is not None:
             return (f"This reply is the same as your reply at step {self.step}, which failed ({self.failure}). "
-                    "It was not run again: do something else.")  # fmt: skip
+                    f"{NOT_RUN_AGAIN}: do something else.")  # fmt: skip
         shown = f"its output began: {self.output}" if self.output else "it printed nothing"
         return (f"This reply is the same as your reply at step {self.step}, which already ran ({shown}). "
-                "It was not run again: take the next step, or submit.")  # fmt: skip
+                f"{NOT_RUN_AGAIN}: take the next step, or submit.")  # fmt: skip
 
 
 class RepeatGuard:
@@ -192,7 +200,7 @@ def silence_note(code: str, result: CellResult) -> str | None:
     """For a cell that ran and printed nothing: say so, and name the functions it never called."""
     if result.outcome != "ok" or result.stdout.strip() or result.stderr.strip():
         return None
-    note = "Your code ran and printed nothing."
+    note = SILENT
     if uncalled := uncalled_functions(code):
         names = ", ".join(f"{name}()" for name in uncalled)
         note += f" It defines {names} but never calls {'it' if len(uncalled) == 1 else 'them'}."
@@ -214,4 +222,4 @@ def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
         return None
     # Small models echo the last thing they read, often inside a code block: echoed, this note is a
     # comment and a submission (seen with the 1.5B model: a prose note echoed as code, a SyntaxError).
-    return f"# /work/{path.name} was written. To submit it, reply with this line:\nFINAL_ANSWER: {path.name}"
+    return f"# /work/{path.name} {SUBMIT_HOW}\nFINAL_ANSWER: {path.name}"
