@@ -1,4 +1,9 @@
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,3 +29,22 @@ def local_model_path() -> Path:
     if not path.is_file():
         pytest.fail(f"{path} missing: run scripts/setup.sh (the local-model tests must run, not skip)")
     return path
+
+
+def server_outlives_killed_holder(program: str, argument: str) -> bool:
+    """Runs `program` (it starts a server and prints the server's pid), kills it with SIGKILL, so
+    that no cleanup code of the harness runs, and says whether the server was still alive 10 s
+    later (a survivor is killed)."""
+    holder = subprocess.Popen([sys.executable, "-c", program, argument], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    server_pid = int(holder.stdout.readline())
+    holder.kill()
+    holder.wait()
+    for _ in range(50):
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.2)
+    os.kill(server_pid, signal.SIGKILL)
+    return True

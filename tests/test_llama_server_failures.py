@@ -3,12 +3,8 @@ server process (tests/fake_llama_server.py): a crash is reported as one, with it
 ends the episode unscored; a stalled request restarts the server instead of queueing a retry."""
 
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,7 @@ from ctxbench.llm.llama_server import LlamaServer, LocalLlamaLLM, Speed
 from ctxbench.results import load_rows, summarize
 from ctxbench.runner import run_episode
 from ctxbench.tracing.jsonl import read_trace
-from tests.conftest import needs_bwrap
+from tests.conftest import needs_bwrap, server_outlives_killed_holder
 from tests.test_episode_scripted import make_config
 
 FAKE = Path(__file__).with_name("fake_llama_server.py")
@@ -151,16 +147,7 @@ def test_a_server_deaf_to_sigterm_still_dies_with_a_killed_harness(tmp_path):
         "s = LlamaServer(ModelConfig(model_path=model), Path(sys.argv[1]) / 'log').start()\n"
         "print(s.process.pid, flush=True)\ntime.sleep(120)\n"
     )
-    holder = subprocess.Popen([sys.executable, "-c", program, str(tmp_path)], stdout=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
-    server_pid = int(holder.stdout.readline())
-    holder.kill()  # no cleanup code runs in the harness: only the kernel's parent-death signal
-    holder.wait()
-    for _ in range(50):
-        try:
-            os.kill(server_pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(server_pid, signal.SIGKILL)
-    raise AssertionError("a server that ignores SIGTERM outlived its harness")
+    # only the kernel's parent-death signal reaches the server
+    assert not server_outlives_killed_holder(program, str(tmp_path)), (
+        "a server that ignores SIGTERM outlived its harness"
+    )

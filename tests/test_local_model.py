@@ -1,16 +1,14 @@
 """The embedded default model, for real: llama.cpp server + Qwen2.5-Coder-0.5B + bubblewrap."""
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from ctxbench.llm import ModelConfig, make_backend
 from ctxbench.tracing.jsonl import read_trace
-from tests.conftest import needs_bwrap
+from tests.conftest import needs_bwrap, server_outlives_killed_holder
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, needs_bwrap]
@@ -85,17 +83,6 @@ def test_server_dies_with_a_killed_harness(local_model_path, tmp_path):
         "from ctxbench.llm.base import ModelConfig\ns = LlamaServer(ModelConfig(), Path(sys.argv[1])).start()\n"
         "print(s.process.pid, flush=True)\ntime.sleep(120)\n"
     )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", program, str(tmp_path / "log")], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    assert not server_outlives_killed_holder(program, str(tmp_path / "log")), (
+        "the llama.cpp server outlived its harness"
     )
-    server_pid = int(holder.stdout.readline())
-    holder.kill()  # SIGKILL: no cleanup code runs in the harness
-    holder.wait()
-    for _ in range(50):
-        try:
-            os.kill(server_pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(server_pid, 9)
-    raise AssertionError("the llama.cpp server outlived its harness")
