@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ctxbench.errors import HarnessError
 from ctxbench.registry import Registry
 from ctxbench.sandbox.base import Sandbox
 
@@ -161,8 +162,20 @@ class Task(ABC):
         """Source of a script shipped next to the task (baseline.py, reference.py)."""
         return (self.folder / f"{name}.py").read_text()
 
+    def grade_script(self, name: str, data_dir: Path, workdir: Path) -> Score:
+        """Runs one of the task's scripts in a fresh sandbox, as agent code runs, and grades the
+        answer it wrote as an agent's answer is graded."""
+        from ctxbench.sandbox import SandboxConfig, make_sandbox
+
+        with make_sandbox(SandboxConfig(cell_timeout_s=SCRIPT_TIMEOUT_S), workdir, data_dir) as box:
+            result = box.run_cell(self.script(name))
+        if result.outcome != "ok":
+            raise HarnessError(f"{self.folder.name}/{name}.py failed: {result.render()[-500:]}")
+        return self.grade(self.parse_answer(self.answer_text, workdir))
+
 
 TASKS: Registry[type[Task]] = Registry("task")
+SCRIPT_TIMEOUT_S = 300  # a reference solution may fit a model on the whole dataset
 ANSWER_SECTION = "\nAnswer:"  # task prompts end with how to answer; controller mode replaces that part
 
 

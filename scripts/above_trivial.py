@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import TASKS, make_task
 from ctxbench.results import load_rows, summarize
-from ctxbench.sandbox import SandboxConfig, make_sandbox
 
 SCRIPTS = ("trivial", "baseline", "reference")
 
@@ -25,17 +24,9 @@ SCRIPTS = ("trivial", "baseline", "reference")
 def script_scores(task_name: str, seed: int = 0) -> dict[str, float]:
     """Each of the task's answer scripts, run in the sandbox and graded as an agent's answer is."""
     task = make_task(TASKS.get(task_name).config_class(name=task_name), seed=seed)
-    scores = {}
     with tempfile.TemporaryDirectory() as folder:
         prepared = task.prepare(Path(folder) / "task")
-        for script in SCRIPTS:
-            workdir = Path(folder) / script
-            with make_sandbox(SandboxConfig(cell_timeout_s=300), workdir, prepared.data_dir) as box:
-                result = box.run_cell(task.script(script))
-            if result.outcome != "ok":
-                raise SystemExit(f"{task_name}/{script}.py failed: {result.render()[-500:]}")
-            scores[script] = task.grade(task.parse_answer(task.answer_text, workdir)).value
-    return scores
+        return {script: task.grade_script(script, prepared.data_dir, Path(folder) / script).value for script in SCRIPTS}
 
 
 def main() -> int:

@@ -4,7 +4,6 @@ answer and no answer at all do not."""
 import pytest
 
 from benchmarks import TASKS, make_task
-from ctxbench.sandbox import SandboxConfig, make_sandbox
 from tests.conftest import needs_bwrap
 
 pytestmark = needs_bwrap
@@ -18,23 +17,16 @@ def prepared(request, tmp_path_factory):
     return task, task.prepare(tmp_path_factory.mktemp(request.param) / "task")
 
 
-def score_of(task, prepared_task, script: str, workdir):
-    with make_sandbox(SandboxConfig(cell_timeout_s=300), workdir, prepared_task.data_dir) as box:
-        result = box.run_cell(task.script(script))
-    assert result.outcome == "ok", result.render()
-    return task.grade(task.parse_answer(task.answer_text, workdir))
-
-
 def test_reference_reaches_the_target(prepared, tmp_path):
     task, prepared_task = prepared
-    score = score_of(task, prepared_task, "reference", tmp_path / "work")
+    score = task.grade_script("reference", prepared_task.data_dir, tmp_path / "work")
     assert score.passed, score
 
 
 @pytest.mark.parametrize("script", ["baseline", "trivial"])
 def test_baseline_and_trivial_answers_do_not(prepared, tmp_path, script):
     task, prepared_task = prepared
-    score = score_of(task, prepared_task, script, tmp_path / "work")
+    score = task.grade_script(script, prepared_task.data_dir, tmp_path / "work")
     assert not score.passed, score
 
 
@@ -48,7 +40,7 @@ def test_humaneval_reference_passes_and_unwinnable_split_never_does(tmp_path, pr
     for split, should_pass in (("official", True), ("unwinnable", False)):
         task = make_task(TASKS.get("humaneval").config_class(problem=problem, split=split), seed=0)
         prepared_task = task.prepare(tmp_path / split / "task")
-        score = score_of(task, prepared_task, "reference", tmp_path / split / "work")
+        score = task.grade_script("reference", prepared_task.data_dir, tmp_path / split / "work")
         assert score.passed is should_pass, (split, score)
 
 
