@@ -99,3 +99,13 @@ def test_a_final_answer_line_inside_the_code_is_never_run_even_with_one_outside(
     run, submit = TextProtocol().parse(reply(text), ["run_python", "final_answer"]).calls
     assert "FINAL_ANSWER" not in run.args["code"] and "to_csv" in run.args["code"]
     assert submit.args == {"answer": "p.csv"}
+
+
+def test_code_that_starts_on_the_final_answer_line_is_the_submission():
+    # Seen with the 0.5B model: the function's `def` on the FINAL_ANSWER line, its body below it,
+    # inside a block; the body alone then ran and raised IndentationError.
+    code = 'def sort_even(l: list):\n    """Sort."""\n    return sorted(l)\n'
+    for message in [f"```python\nFINAL_ANSWER: {code}```", f"FINAL_ANSWER: {code}", f"```\nFINAL_ANSWER: {code}```\n!"]:
+        assert [(c.name, c.args) for c in text(message).calls] == [("final_answer", {"answer": code})]
+    prose = text("FINAL_ANSWER: from the clusters, 3 groups")
+    assert prose.calls[0].args == {"answer": "from the clusters, 3 groups"}

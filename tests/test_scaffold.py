@@ -197,3 +197,14 @@ def test_scaffold_activity_counts_what_each_piece_did(tmp_path):
     assert (fired["error_first"], fired["repeat_guard"], fired["silence_hint"], fired["submit_hint"]) == (1, 1, 1, 1)
     assert then["submit_hint"] == {"valid answer": 1}  # valid as a file (header only), scored 0
     assert fired["retry_temperature"] == 2  # the calls after the failure and after the repeat
+
+
+def test_silence_hint_says_an_echoed_stub_has_no_code(tmp_path):
+    # Seen with the 0.5B model on HumanEval: it echoed the problem's stub, signature and docstring,
+    # and was told only that it never called the function.
+    stub = code('def below_zero(ops):\n    """True if the balance falls below zero."""\n\ndef f():\n    pass\n')
+    replies = [stub, code('def g(x):\n    """Doc."""\n    return x\n'), "FINAL_ANSWER: nothing"]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"silence_hint": True}, budget={"max_steps": 2}))
+    first, second = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
+    assert "below_zero() has no code yet, only its docstring" in first and "f()" not in first
+    assert "no code yet" not in second and "It defines g() but never calls it." in second

@@ -28,17 +28,18 @@ from ctxbench.sandbox.base import Sandbox
 
 UNWINNABLE_CHECK = 'def check(candidate):\n    raise AssertionError("unwinnable: no solution passes this check")\n'
 
+# Worded like the direct prompt's instruction (which the model follows), then the protocol: the 0.5B
+# model, asked to "complete this function", echoed the stub back, docstring and no code.
 PROMPT = """\
-Task: complete this Python function ({task_id}).
+Task ({task_id}): write a self-contained Python function that solves the following problem.
 
 ```python
 {prompt}```
 
-You can run and test code first (the stub is in /data/problem.py).
-
-Answer: reply with FINAL_ANSWER: alone on a line, followed by one ```python block holding the
-complete function (imports, signature and body). Or write it to /work/solution.py and reply
-FINAL_ANSWER: solution.py
+Answer: reply with one ```python block holding the complete function (imports, signature and
+body), followed by print() calls of the docstring's examples: the harness runs it and shows you the output.
+When the output is right, submit the function: reply with FINAL_ANSWER: alone on a line, followed by
+one ```python block holding the complete function.
 """
 
 

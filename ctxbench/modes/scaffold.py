@@ -131,6 +131,7 @@ def normalized(text: str) -> str:
 NOT_RUN_AGAIN = "It was not run again"
 ERROR_FIRST = "Your code failed: "
 SILENT = "Your code ran and printed nothing."
+NO_BODY = "has no code yet, only its docstring: write the body that computes the result, and print it on an example."
 SUBMIT_HOW = "was written. To submit it, reply with this line:"
 
 
@@ -196,11 +197,30 @@ def uncalled_functions(code: str) -> list[str]:
     return [name for name in defined if name not in called]
 
 
+def empty_functions(code: str) -> list[str]:
+    """The top-level functions a cell defines with a docstring and no code (`pass` or `...` at most)."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return []
+    functions = [node for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return [f.name for f in functions if ast.get_docstring(f) is not None and all(map(_is_filler, f.body))]
+
+
+def _is_filler(node: ast.stmt) -> bool:
+    constant = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    return isinstance(node, ast.Pass) or (constant and isinstance(node.value.value, str | type(...)))  # type: ignore[attr-defined]
+
+
 def silence_note(code: str, result: CellResult) -> str | None:
-    """For a cell that ran and printed nothing: say so, and name the functions it never called."""
+    """For a cell that ran and printed nothing: say so, and name the functions it never called
+    (or that have no body yet: the 0.5B model echoes a HumanEval stub, docstring and no code)."""
     if result.outcome != "ok" or result.stdout.strip() or result.stderr.strip():
         return None
     note = SILENT
+    if empty := empty_functions(code):
+        names = ", ".join(f"{name}()" for name in empty)
+        return f"{note} {names} {NO_BODY}"
     if uncalled := uncalled_functions(code):
         names = ", ".join(f"{name}()" for name in uncalled)
         note += f" It defines {names} but never calls {'it' if len(uncalled) == 1 else 'them'}."

@@ -42,12 +42,22 @@ def tool_line(text: str, tool_names: list[str]) -> re.Match[str] | None:
     return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) if names else None
 
 
-def _code_after_empty_final(text: str) -> str | None:
+CODE_START = re.compile(r"(?:async\s+def|def|class|import)\s|from\s+[\w.]+\s+import\s|@\w")
+
+
+def _submitted_code(text: str) -> str | None:
+    """The code a FINAL_ANSWER line submits: the block after a bare `FINAL_ANSWER:`, or code that
+    starts on the line itself and runs on to the closing fence (seen with the 0.5B model, inside a
+    block: `FINAL_ANSWER: def sort_even(l: list):` and the function's body below it)."""
     for match in FINAL_LINE.finditer(text):
-        if not match.group(1).strip():
+        argument = match.group(1).strip()
+        if not argument:
             block = CODE_BLOCK.search(text, match.end())
             if block and block.group(1).strip():
                 return str(block.group(1))
+        elif CODE_START.match(argument):
+            rest = text[match.end() :].split("```", 1)[0]
+            return argument + rest
     return None
 
 
@@ -67,8 +77,8 @@ class TextProtocol:
         if not text.strip():
             return Parsed(problems=[Problem("empty_reply", "Your reply was empty. " + NO_ACTION_HELP)])
         parsed = Parsed()
-        submitted_code = _code_after_empty_final(text)
-        if submitted_code is not None:  # `FINAL_ANSWER:` then a code block: the code is the answer
+        submitted_code = _submitted_code(text)
+        if submitted_code is not None:  # the code after `FINAL_ANSWER:` is the answer
             return Parsed(calls=[Call("final_answer", {"answer": submitted_code})])
         blocks = CODE_BLOCK.findall(text)
         outside = CODE_BLOCK.sub("", text)
