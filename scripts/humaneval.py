@@ -16,7 +16,6 @@ paired difference with its interval and an exact sign-flip p-value.
 
 import json
 import os
-import random
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -24,23 +23,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.humaneval.task import parse_problems
 from ctxbench.cli import apply_overrides, build_parser, cleanup_on_sigterm
 from ctxbench.errors import ConfigError, HarnessError
 
-N_PROBLEMS = 164
 REFERENCE_MODE = "direct"
-
-
-def parse_problems(spec: str, seed: int) -> list[int]:
-    """all | sample:K (a seeded sample, the same for every mode and model) | A-B | 1,5,9"""
-    if spec == "all":
-        return list(range(N_PROBLEMS))
-    if spec.startswith("sample:"):
-        return sorted(random.Random(seed).sample(range(N_PROBLEMS), int(spec.split(":", 1)[1])))
-    if "-" in spec:
-        first, last = map(int, spec.split("-"))
-        return list(range(first, last + 1))
-    return [int(p) for p in spec.split(",")]
 
 
 def read_rows(results: Path) -> dict[int, dict[str, Any]]:

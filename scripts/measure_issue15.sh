@@ -15,7 +15,7 @@ step() {  # step N command...: runs when N >= from, and goes on to the next step
   "$@"
 }
 # The scaffolding agentic HumanEval runs with (primer, preload and submit_hint have nothing to act on there).
-HE_SCAFFOLD=repeat_guard,error_first,silence_hint,retry_temperature=0.9
+HE_SCAFFOLD=task_first,repeat_guard,error_first,silence_hint,retry_temperature=0.9
 step 1 $PY scripts/humaneval.py --modes direct --problems all --resume
 step 2 $PY run_bench.py --sweep sweeps/issue15/1.5b_scaffold_main.json --resume
 step 3 $PY run_bench.py --sweep sweeps/issue15/0.5b_scaffold_main_primer.json --resume
@@ -25,7 +25,8 @@ step 5 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct,agent
 step 6 $PY scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct --problems all --resume
 step 7 $PY scripts/humaneval.py --modes agentic --problems sample:40 --resume --out results/humaneval_no_scaffold
 step 8 $PY run_bench.py --sweep sweeps/issue15/1.5b_scaffold_none.json --resume   # what the scaffolding adds
-step 9 $PY scripts/above_trivial.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer \
+step 9 $PY scripts/probe_first_reply.py --problems sample:40 --openings system,task_first   # what task_first changes
+step 10 $PY scripts/above_trivial.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer \
   results/issue15_1.5b_scaffold_none
-step 9 $PY scripts/scaffold_activity.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer
+step 10 $PY scripts/scaffold_activity.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer
 echo "== done ($(date -u +%H:%M:%S))"

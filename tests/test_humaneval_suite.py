@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.humaneval.task import parse_problems
 from tests.conftest import needs_bwrap
 
 pytestmark = needs_bwrap
@@ -50,9 +51,6 @@ def test_resuming_with_other_scaffolding_is_refused(tmp_path):
 
 
 def test_a_seeded_sample_is_the_same_for_every_mode_and_model():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from humaneval import parse_problems
-
     sample = parse_problems("sample:40", seed=0)
     assert len(set(sample)) == 40 and sample == parse_problems("sample:40", seed=0) != parse_problems("sample:40", 1)
     assert parse_problems("3-5", 0) == [3, 4, 5] and len(parse_problems("all", 0)) == 164

@@ -208,3 +208,19 @@ def test_silence_hint_says_an_echoed_stub_has_no_code(tmp_path):
     first, second = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
     assert "below_zero() has no code yet, only its docstring" in first and "f()" not in first
     assert "no code yet" not in second and "It defines g() but never calls it." in second
+
+
+@pytest.mark.parametrize("mode", ["agentic", "controller"])
+def test_task_first_puts_the_task_before_our_instructions_and_sends_no_system_prompt(tmp_path, mode):
+    replies = [code("print(1)"), "FINAL_ANSWER: nothing"]
+    task = {"name": "humaneval", "problem": 0}
+
+    def first_messages(folder, **scaffold):
+        config = make_config(tmp_path / folder, replies, task=task, reasoning_mode=mode, scaffold=scaffold,
+                             budget={"max_steps": 1})  # fmt: skip
+        return events(run_episode(config), "llm_call")[0]["messages"]
+
+    plain = first_messages("plain")
+    assert [m["role"] for m in plain] == ["system", "user"] and plain[1]["content"].startswith("Task (HumanEval/0)")
+    (first,) = first_messages("first", task_first=True)
+    assert first["role"] == "user" and first["content"] == plain[1]["content"].rstrip() + "\n\n" + plain[0]["content"]

@@ -4,6 +4,7 @@ with one no solution can pass: a sanity check that the grading cannot be fooled 
 
 import ast
 import doctest
+import random
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -26,6 +27,7 @@ from benchmarks.sanitize import sanitize
 from ctxbench.errors import HarnessError
 from ctxbench.sandbox.base import Sandbox
 
+N_PROBLEMS = 164
 UNWINNABLE_CHECK = 'def check(candidate):\n    raise AssertionError("unwinnable: no solution passes this check")\n'
 
 # Worded like the direct prompt's instruction (which the model follows), then the protocol: the 0.5B
@@ -84,6 +86,18 @@ def docstring_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
                 return []
             return [(e.source.strip(), e.want.strip()) for e in examples]
     return []
+
+
+def parse_problems(spec: str, seed: int) -> list[int]:
+    """Problem indices from all | sample:K (a seeded sample, the same for every mode and model) | A-B | 1,5,9"""
+    if spec == "all":
+        return list(range(N_PROBLEMS))
+    if spec.startswith("sample:"):
+        return sorted(random.Random(seed).sample(range(N_PROBLEMS), int(spec.split(":", 1)[1])))
+    if "-" in spec:
+        first, last = map(int, spec.split("-"))
+        return list(range(first, last + 1))
+    return [int(p) for p in spec.split(",")]
 
 
 def load_problems() -> list[dict[str, Any]]:

@@ -31,10 +31,11 @@ def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
     protocol, tools = episode.protocol, episode.tool_names
     example = WORKED_EXAMPLE if scaffold.worked_example and protocol.name == "text" else ""
     primer = "\n" + episode.task.primer if scaffold.primer and episode.task.primer else ""
-    episode.add("system", protocol.system_prompt(tools) + scaffold.preload_note() + primer + example)
     if scaffold.preload:
         preload(episode, scaffold)
-    episode.add("task", episode.prepared.prompt)
+    instructions = protocol.system_prompt(tools) + scaffold.preload_note() + primer + example
+    for opening_kind, content in scaffold.opening(instructions, episode.prepared.prompt):
+        episode.add(opening_kind, content)
     schemas = protocol.tool_schemas(tools)
     guard, failed = RepeatGuard(), False
     while True:

@@ -36,8 +36,9 @@ def run_controller(episode: Episode, scaffold: ScaffoldConfig) -> None:
     spec = episode.task.controller()
     if spec is None:
         raise HarnessError(f"task {episode.task.config.name!r} has no controller mode; use --reasoning-mode agentic")
-    episode.add("system", SYSTEM_PROMPT)
-    episode.add("task", f"{without_answer_section(episode.prepared.prompt)}\n{spec.instructions}")
+    task = f"{without_answer_section(episode.prepared.prompt)}\n{spec.instructions}"
+    for opening_kind, content in scaffold.opening(SYSTEM_PROMPT, task):
+        episode.add(opening_kind, content)
     scores: list[str] = []
     best: Best | None = None
     failed = False

@@ -29,6 +29,11 @@
 - preload: modules imported into the session before the first step, and named in the system
   prompt (measured: the 0.5B model called `anndata.read_h5ad` without `import anndata` in every
   step of 3 pbmc_markers episodes, hint or not).
+- task_first: no system prompt of ours (the model's chat template supplies its own); the task
+  opens the first message and our instructions follow it. Measured on the first greedy reply of
+  the 0.5B model to 8 HumanEval problems it solves alone: with our instructions as the system
+  prompt it echoed the stub back, docstring and no code, and passed 3 of 8; with the same words
+  after the task, 6 of 8 (/tmp-free: scripts/probe_first_reply.py).
 """
 
 import ast
@@ -39,6 +44,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ctxbench.events import EventKind
 from ctxbench.llm.base import LLMReply
 from ctxbench.sandbox.base import CellResult
 
@@ -80,6 +86,9 @@ class ScaffoldConfig(BaseModel):
     primer: bool = Field(
         False, description="The task family's API basics in the system prompt (AnnData for single-cell)"
     )
+    task_first: bool = Field(
+        False, description="The task first, our instructions after it in the same message; no system prompt of ours"
+    )
     preload: list[str] = Field(
         default_factory=list,
         description='Imports run before the first step and named in the system prompt, e.g. ["anndata", "numpy as np"]',
@@ -92,6 +101,13 @@ class ScaffoldConfig(BaseModel):
             if not PRELOAD_ITEM.fullmatch(item):
                 raise ValueError(f"{item!r} is not `module` or `module as name`")
         return value
+
+    def opening(self, instructions: str, task: str) -> list[tuple[EventKind, str]]:
+        """An episode's first events: our instructions as the system prompt, then the task; with
+        task_first, one message, the task and then our instructions."""
+        if self.task_first:
+            return [("task", f"{task.rstrip()}\n\n{instructions}")]
+        return [("system", instructions), ("task", task)]
 
     def preload_code(self) -> str:
         return "\n".join(f"import {item}" for item in self.preload)
