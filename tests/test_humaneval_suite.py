@@ -54,3 +54,19 @@ def test_a_seeded_sample_is_the_same_for_every_mode_and_model():
     sample = parse_problems("sample:40", seed=0)
     assert len(set(sample)) == 40 and sample == parse_problems("sample:40", seed=0) != parse_problems("sample:40", 1)
     assert parse_problems("3-5", 0) == [3, 4, 5] and len(parse_problems("all", 0)) == 164
+
+
+def test_the_first_reply_probe_opens_each_episode_as_its_mode_would(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from probe_first_reply import messages
+
+    from benchmarks.humaneval.task import HumanEval, HumanEvalConfig
+
+    task = HumanEval(HumanEvalConfig(problem=2), seed=0)
+    prepared = task.prepare(tmp_path)
+    opened = {o: messages(o, task, prepared, "INSTRUCTIONS") for o in ("system", "task_first", "task_only", "direct")}
+    task_message = {"role": "user", "content": prepared.prompt}
+    assert opened["system"] == [{"role": "system", "content": "INSTRUCTIONS"}, task_message]
+    assert opened["task_first"] == [{"role": "user", "content": prepared.prompt.rstrip() + "\n\nINSTRUCTIONS"}]
+    assert opened["task_only"] == [task_message]
+    assert opened["direct"][0]["content"].startswith("Please provide a self-contained Python script")
