@@ -4,6 +4,7 @@ Control flow follows mini-swe-agent: a mode runs until it raises Submitted or Li
 episode grades whatever was submitted and closes its trace in a `finally`, so a crash loses nothing.
 """
 
+import ast
 import time
 import traceback
 from collections.abc import Callable
@@ -30,6 +31,21 @@ from ctxbench.tracing.jsonl import TraceWriter
 def clarification_note(question: str, answer: str) -> str:
     """How an answered question is shown to the model, pinned after the task, from then on."""
     return f"Clarification. Q: {question.strip()}\nA: {answer}"
+
+
+def top_level_definitions(code: str) -> list[str]:
+    """The functions and classes a cell defines at its top level."""
+    try:
+        body = ast.parse(code).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile or broken code defines nothing
+        return []
+    return [node.name for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+
+
+def named_definition(text: str) -> str:
+    """The name a submission gives instead of code (`below_zero`, `below_zero()`), else ''."""
+    name = text.strip().strip("`'\"").removesuffix("()")
+    return name if name.isidentifier() else ""
 
 
 class EpisodeEnded(Exception):
@@ -90,6 +106,10 @@ class Episode:
         self.started = time.monotonic()
         self.answer: BaseModel | None = None  # what gets graded: the valid submission, or the best proposal
         self.clarifications: dict[str, str] = {}  # question -> answer, shown pinned from then on
+        # name -> the newest cell run that defines it: a code answer may be given by name (the 0.5B
+        # model ran a correct function, then could not resend it after FINAL_ANSWER:). A cell counts
+        # even if it failed later on (on the model's own wrong asserts, say): its code is what is graded.
+        self.definitions: dict[str, str] = {}
         self.tools = ToolContext(sandbox.workdir, self.execute, self.submit, self.clarify, self.search_history)
         self._search = BM25Index()
 
@@ -139,6 +159,7 @@ class Episode:
         self.totals.failed_cells += result.outcome != "ok"
         self.totals.exec_s += result.duration_s
         self.trace.emit("exec", step=self.totals.steps, code=code, **result.to_record())
+        self.definitions.update(dict.fromkeys(top_level_definitions(code), code))
         return result
 
     def count_malformed(self, kind: str) -> None:
@@ -162,14 +183,18 @@ class Episode:
             raise AnswerError(f"the answer could not be read ({type(exc).__name__}: {exc})"[:500]) from exc
 
     def submit(self, text: str) -> None:
-        """Validates a final answer: raises Submitted, or AnswerError (counted) for the model to see."""
+        """Validates a final answer: raises Submitted, or AnswerError (counted) for the model to see.
+        A code answer given by a name the agent's code defined is the newest cell that defined it."""
+        name = named_definition(text) if self.task.code_answer else ""
+        code = self.definitions.get(name)
+        by_name = {"submitted_cell_of": name} if code else {}
         try:
-            answer = self.read_answer(text)
+            answer = self.read_answer(code or text)
         except AnswerError as exc:
             self.totals.invalid_answers += 1
-            self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=False, error=str(exc))
+            self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=False, error=str(exc), **by_name)
             raise
-        self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=True)
+        self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=True, **by_name)
         self.answer = answer
         raise Submitted()
 

@@ -5,6 +5,7 @@ import pytest
 
 from benchmarks import TASKS, make_task
 from benchmarks.sanitize import sanitize
+from ctxbench.episode import top_level_definitions
 from ctxbench.modes.direct import reply_code
 from ctxbench.runner import run_episode
 from ctxbench.tracing.jsonl import read_trace
@@ -123,6 +124,8 @@ def test_a_hostile_answer_cannot_stall_or_break_the_sanitizer():
     assert sanitize(deep, "f") == deep  # too deep to parse: left as it is, and fails when run
     garbage = "def f():\n    return 1\n" + "this is not code (\n" * 100_000
     assert sanitize(garbage, "f") == garbage  # no quadratic search through 100,000 lines
+    nested = "x = " + "[" * 100_000 + "]" * 100_000
+    assert top_level_definitions(deep) == top_level_definitions(nested) == []  # a cell run is read for names too
 
 
 @needs_bwrap
@@ -138,3 +141,21 @@ def test_an_answer_that_breaks_the_parser_is_the_agents_invalid_answer(tmp_path,
     result = run_episode(config)
     assert result.stop_reason == "max_steps" and result.score is not None  # scored, as the agent's failure
     assert result.totals.invalid_answers == 1
+
+
+@needs_bwrap
+def test_a_code_answer_given_by_name_is_the_newest_cell_run_that_defines_it(tmp_path):
+    # Seen with the 0.5B model: it ran a correct function, then replied `FINAL_ANSWER: False` (its
+    # output) and could not resend the function after a bare FINAL_ANSWER: line.
+    wrong = "```python\ndef truncate_number(number):\n    return 0.0\n```"
+    broken = "```python\ndef truncate_number(number):\n    return (\n```"  # a SyntaxError defines nothing
+    replies = [wrong, f"```python\n{CORRECT_WITH_WRONG_TESTS}```", broken, "FINAL_ANSWER: False",
+               "FINAL_ANSWER: `truncate_number`"]  # fmt: skip
+    result = run_episode(make_config(tmp_path, replies, task={"name": "humaneval", "problem": 2}))
+    assert (result.stop_reason, result.score.passed) == ("final_answer", True)  # failed on its own wrong assert
+    rejected, accepted = [e for e in read_trace(result.trace_path) if e["type"] == "final_answer"]
+    assert "`FINAL_ANSWER: truncate_number` to submit the last code you ran" in rejected["error"]
+    assert accepted["raw"] == "`truncate_number`" and accepted["submitted_cell_of"] == "truncate_number"
+    unknown = run_episode(make_config(tmp_path / "unknown", ["FINAL_ANSWER: truncate_number"],
+                                      task={"name": "humaneval", "problem": 2}, budget={"max_steps": 1}))  # fmt: skip
+    assert unknown.totals.invalid_answers == 1 and not unknown.score.passed  # nothing ran that defines it

@@ -40,8 +40,9 @@ Task ({task_id}): write a self-contained Python function that solves the followi
 
 Answer: reply with one ```python block holding the complete function (imports, signature and
 body), followed by print() calls of the docstring's examples: the harness runs it and shows you the output.
-When the output is right, submit the function: reply with FINAL_ANSWER: alone on a line, followed by
-one ```python block holding the complete function.
+When the output is right, submit the function with this line (the last code you ran that defines
+{entry_point} is submitted):
+FINAL_ANSWER: {entry_point}
 """
 
 
@@ -121,7 +122,7 @@ class HumanEval(Task):
     config: HumanEvalConfig
     clarifications: ClassVar[dict[str, str]] = {
         "test|tests|check|graded|evaluate": "Hidden unit tests call your function; all must pass.",
-        "file|answer|submit|format": "The whole function in /work/solution.py, then FINAL_ANSWER: solution.py",
+        "file|answer|submit|format": "FINAL_ANSWER: <function name> submits the last code you ran that defines it.",
     }
 
     @property
@@ -132,7 +133,8 @@ class HumanEval(Task):
         self._problem = load_problems()[self.config.problem]
         data_dir = data_folder(workspace)
         (data_dir / "problem.py").write_text(self._problem["prompt"])
-        prompt = PROMPT.format(task_id=self._problem["task_id"], prompt=self._problem["prompt"])
+        problem = self._problem
+        prompt = PROMPT.format(task_id=problem["task_id"], prompt=problem["prompt"], entry_point=problem["entry_point"])
         return PreparedTask(prompt=prompt, data_dir=data_dir)
 
     def script(self, name: str) -> str:
@@ -150,7 +152,10 @@ class HumanEval(Task):
         text = text.strip().strip("`'\"")
         if "def " in text:  # the code itself
             return Solution(code=sanitize(text, self._problem["entry_point"]))
-        how = "reply `FINAL_ANSWER:` alone on a line followed by a ```python block with the complete function"
+        how = (
+            f"reply `FINAL_ANSWER: {self._problem['entry_point']}` to submit the last code you ran that defines it, "
+            "or `FINAL_ANSWER:` alone on a line followed by a ```python block with the complete function"
+        )
         if not text:
             raise AnswerError(f"empty answer: {how}")
         try:

@@ -204,7 +204,7 @@ def uncalled_functions(code: str) -> list[str]:
     """The top-level functions a cell defines and does not call at its top level."""
     try:
         body = ast.parse(code).body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     defined = [node.name for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
     rest = ast.Module(body=[node for node in body if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)],
@@ -217,7 +217,7 @@ def empty_functions(code: str) -> list[str]:
     """The top-level functions a cell defines with a docstring and no code (`pass` or `...` at most)."""
     try:
         body = ast.parse(code).body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     functions = [node for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
     return [f.name for f in functions if ast.get_docstring(f) is not None and all(map(_is_filler, f.body))]
