@@ -106,6 +106,7 @@ class Task(ABC):
     folder: ClassVar[Path]  # where the task's scripts (baseline.py, reference.py, trivial.py) live
     answer_text: ClassVar[str]  # the final answer its scripts' output is submitted with
     code_answer: ClassVar[bool] = False  # the answer is code itself (HumanEval), not a file code writes
+    answer_function: str | None = None  # for a code answer: the function it must define (set by prepare)
     target_text: ClassVar[str]  # the default target, for --list-tasks
 
     def __init__(self, config: TaskConfig, seed: int) -> None:

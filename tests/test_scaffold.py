@@ -170,6 +170,19 @@ def test_submit_hint_follows_the_cell_that_writes_the_answer_file(tmp_path):
     assert [hint in note for note in notes[:3]] == [False, True, False]
 
 
+def test_submit_hint_follows_a_cell_that_defines_the_function_a_code_answer_needs(tmp_path):
+    defines = code("def truncate_number(number):\n    return number % 1.0\n\nprint(truncate_number(3.5))")
+    replies = [code("def helper():\n    return 1"), defines, "FINAL_ANSWER: truncate_number"]
+    task = {"name": "humaneval", "problem": 2}
+    result = run_episode(make_config(tmp_path, replies, task=task, scaffold={"submit_hint": True}))
+    notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
+    hint = "# truncate_number() is defined. If its output is right: To submit it, reply with this line:"
+    assert [hint in note for note in notes] == [False, True] and notes[1].endswith("FINAL_ANSWER: truncate_number")
+    assert result.score.passed
+    plain = run_episode(make_config(tmp_path / "off", replies, task=task))
+    assert not any(hint in e["content"] for e in events(plain, "event") if e["kind"] == "observation")
+
+
 def test_the_submit_hint_echoed_as_code_submits(tmp_path):
     from ctxbench.modes.scaffold import submit_note
 

@@ -131,6 +131,7 @@ class HumanEval(Task):
 
     def prepare(self, workspace: Path) -> PreparedTask:
         self._problem = load_problems()[self.config.problem]
+        self.answer_function = self._problem["entry_point"]
         data_dir = data_folder(workspace)
         (data_dir / "problem.py").write_text(self._problem["prompt"])
         problem = self._problem

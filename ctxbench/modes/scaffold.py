@@ -13,8 +13,9 @@
 - silence_hint: a cell that runs and prints nothing is called out, with the functions it defined
   and never called (seen with the 1.5B model: it wrapped its whole solution in a function it never
   called, and resent it five times on "[no output]").
-- submit_hint: when a cell that ran without error has just written the file the task asks for,
-  the observation says so and gives the line that submits it (seen with the 1.5B model: it wrote
+- submit_hint: when a cell that ran without error has just written the file the task asks for
+  (or, for a code answer, defines the function the answer must define), the observation says so
+  and gives the line that submits it (seen with the 1.5B model: it wrote
   clusters.csv in its first step, then spent nine steps on prose, "Submit: clusters.csv" and
   replies in the harness's voice, never submitting). The note is a `#` comment and a FINAL_ANSWER
   line, so that a model echoing it, in a code block or not, submits.
@@ -44,6 +45,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ctxbench.episode import top_level_definitions
 from ctxbench.events import EventKind
 from ctxbench.llm.base import LLMReply
 from ctxbench.sandbox.base import CellResult
@@ -148,7 +150,7 @@ NOT_RUN_AGAIN = "It was not run again"
 ERROR_FIRST = "Your code failed: "
 SILENT = "Your code ran and printed nothing."
 NO_BODY = "has no code yet, only its docstring: write the body that computes the result, and print it on an example."
-SUBMIT_HOW = "was written. To submit it, reply with this line:"
+SUBMIT_HOW = "To submit it, reply with this line:"
 
 
 @dataclass(frozen=True)
@@ -258,4 +260,13 @@ def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
         return None
     # Small models echo the last thing they read, often inside a code block: echoed, this note is a
     # comment and a submission (seen with the 1.5B model: a prose note echoed as code, a SyntaxError).
-    return f"# /work/{path.name} {SUBMIT_HOW}\nFINAL_ANSWER: {path.name}"
+    return f"# /work/{path.name} was written. {SUBMIT_HOW}\nFINAL_ANSWER: {path.name}"
+
+
+def submit_function_note(code: str, result: CellResult, function: str) -> str | None:
+    """For a cell that ran without error and defines the function a code answer must define: how to
+    submit it by name (seen with the 0.5B model: its correct function printed the docstring's expected
+    values, and it replied `FINAL_ANSWER: 3`, the output, instead of the function)."""
+    if result.outcome != "ok" or function not in top_level_definitions(code):
+        return None
+    return f"# {function}() is defined. If its output is right: {SUBMIT_HOW}\nFINAL_ANSWER: {function}"
