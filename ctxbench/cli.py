@@ -31,8 +31,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--reasoning-mode", help="reasoning mode: agentic, controller or direct")
     parser.add_argument(
         "--scaffold", metavar="PIECES",
-        help="scaffolding pieces to switch on, comma-separated: task_first, repeat_guard, error_first, silence_hint, "
-        "submit_hint, worked_example, primer, retry_temperature=T; 'none' switches all off",
+        help="scaffolding pieces to switch on, comma-separated: task_first, autosubmit, repeat_guard, error_first, "
+        "silence_hint, submit_hint, worked_example, primer, retry_temperature=T; 'none' switches all off",
     )  # fmt: skip
     parser.add_argument("--model", help="model name")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint; selects the openai backend")

@@ -182,19 +182,21 @@ class Episode:
         except Exception as exc:
             raise AnswerError(f"the answer could not be read ({type(exc).__name__}: {exc})"[:500]) from exc
 
-    def submit(self, text: str) -> None:
+    def submit(self, text: str, auto: bool = False) -> None:
         """Validates a final answer: raises Submitted, or AnswerError (counted) for the model to see.
-        A code answer given by a name the agent's code defined is the newest cell that defined it."""
+        A code answer given by a name the agent's code defined is the newest cell that defined it.
+        auto: submitted by the harness when the budget ended (scaffold.autosubmit), never counted as
+        the agent's invalid answer."""
         name = named_definition(text) if self.task.code_answer else ""
         code = self.definitions.get(name)
-        by_name = {"submitted_cell_of": name} if code else {}
+        marks = ({"submitted_cell_of": name} if code else {}) | ({"auto": True} if auto else {})
         try:
             answer = self.read_answer(code or text)
         except AnswerError as exc:
-            self.totals.invalid_answers += 1
-            self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=False, error=str(exc), **by_name)
+            self.totals.invalid_answers += not auto
+            self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=False, error=str(exc), **marks)
             raise
-        self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=True, **by_name)
+        self.trace.emit("final_answer", step=self.totals.steps, raw=text, valid=True, **marks)
         self.answer = answer
         raise Submitted()
 

@@ -15,7 +15,7 @@ step() {  # step N command...: runs when N >= from, and goes on to the next step
   "$@"
 }
 # The scaffolding agentic HumanEval runs with (primer and preload have nothing to act on there).
-HE_SCAFFOLD=task_first,repeat_guard,error_first,silence_hint,submit_hint,retry_temperature=0.9
+HE_SCAFFOLD=task_first,autosubmit,repeat_guard,error_first,silence_hint,submit_hint,retry_temperature=0.9
 step 1 $PY scripts/humaneval.py --modes direct --problems all --resume
 step 2 $PY run_bench.py --sweep sweeps/issue15/1.5b_scaffold_main.json --resume
 step 3 $PY run_bench.py --sweep sweeps/issue15/0.5b_scaffold_main_primer.json --resume

@@ -237,3 +237,28 @@ def test_task_first_puts_the_task_before_our_instructions_and_sends_no_system_pr
     assert [m["role"] for m in plain] == ["system", "user"] and plain[1]["content"].startswith("Task (HumanEval/0)")
     (first,) = first_messages("first", task_first=True)
     assert first["role"] == "user" and first["content"] == plain[1]["content"].rstrip() + "\n\n" + plain[0]["content"]
+
+
+def test_autosubmit_submits_what_the_agent_left_when_the_budget_ends(tmp_path):
+    # Seen with the 0.5B model: a correct function run, then "FALSE", "True", "DEFAULT" until the end.
+    defines = code("def truncate_number(number):\n    return number % 1.0\n\nprint(truncate_number(3.5))")
+    task = {"name": "humaneval", "problem": 2}
+    budget = {"max_steps": 3}
+    left = run_episode(make_config(tmp_path / "on", [defines, "FALSE", "True"], task=task, budget=budget,
+                                   scaffold={"autosubmit": True}))  # fmt: skip
+    assert (left.stop_reason, left.score.passed, left.totals.invalid_answers) == ("max_steps", True, 0)
+    (auto,) = events(left, "final_answer")
+    assert auto["auto"] and auto["submitted_cell_of"] == "truncate_number"
+    off = run_episode(make_config(tmp_path / "off", [defines, "FALSE", "True"], task=task, budget=budget))
+    assert (off.stop_reason, off.score.passed, events(off, "final_answer")) == ("max_steps", False, [])
+    nothing = run_episode(make_config(tmp_path / "none", ["FALSE"], task=task, budget={"max_steps": 1},
+                                      scaffold={"autosubmit": True}))  # fmt: skip
+    assert nothing.totals.invalid_answers == 0 and not nothing.score.passed  # nothing to submit: no answer
+
+
+def test_autosubmit_submits_an_answer_file_written_and_never_submitted(tmp_path):
+    from tests.test_sweep import PREDICT, REFERENCE
+
+    replies = [code(REFERENCE + "\n" + PREDICT), "I am done."]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"autosubmit": True}, budget={"max_steps": 2}))
+    assert result.stop_reason == "max_steps" and result.score.passed

@@ -1,11 +1,13 @@
 """agentic: a ReAct loop. Each step the model picks a tool (run code, look at files, search its
 history, ask a clarifying question) until it submits a valid final answer or a budget is spent."""
 
+import contextlib
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from ctxbench.episode import Episode
+from benchmarks.base import AnswerError
+from ctxbench.episode import Episode, LimitsExceeded, Submitted
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
 from ctxbench.modes.scaffold import (
@@ -29,6 +31,25 @@ ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block 
 
 @MODES.register("agentic")
 def run_agentic(episode: Episode, scaffold: ScaffoldConfig) -> None:
+    try:
+        loop(episode, scaffold)
+    except LimitsExceeded:
+        if scaffold.autosubmit:
+            autosubmit(episode)
+        raise
+
+
+def autosubmit(episode: Episode) -> None:
+    """The budget ended with no answer accepted: the harness submits what the agent left (the newest
+    cell defining the answer function, or the answer file), as SWE-agent does on exit."""
+    task = episode.task
+    left = task.answer_function if task.code_answer else task.answer_text
+    if left:
+        with contextlib.suppress(Submitted, AnswerError):  # traced either way; an invalid one is no answer
+            episode.submit(left, auto=True)
+
+
+def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
     protocol, tools = episode.protocol, episode.tool_names
     example = WORKED_EXAMPLE if scaffold.worked_example and protocol.name == "text" else ""
     primer = "\n" + episode.task.primer if scaffold.primer and episode.task.primer else ""

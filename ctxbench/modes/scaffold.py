@@ -30,6 +30,11 @@
 - preload: modules imported into the session before the first step, and named in the system
   prompt (measured: the 0.5B model called `anndata.read_h5ad` without `import anndata` in every
   step of 3 pbmc_markers episodes, hint or not).
+- autosubmit: when the budget ends with no answer accepted, the harness submits what the agent
+  left: the newest cell defining the function a code answer needs, or the task's answer file
+  (traced as a final_answer with auto: true; the stop reason stays the budget's). Seen with the 0.5B
+  model: its function printed the docstring's expected values, and it then replied "FALSE", "True",
+  "DEFAULT" until the budget ended, the submit line in front of it.
 - task_first: no system prompt of ours (the model's chat template supplies its own); the task
   opens the first message and our instructions follow it. Measured on the first greedy reply of
   the 0.5B model to 8 HumanEval problems it solves alone: with our instructions as the system
@@ -87,6 +92,9 @@ class ScaffoldConfig(BaseModel):
     )
     primer: bool = Field(
         False, description="The task family's API basics in the system prompt (AnnData for single-cell)"
+    )
+    autosubmit: bool = Field(
+        False, description="When the budget ends with no answer accepted, submit what the agent left"
     )
     task_first: bool = Field(
         False, description="The task first, our instructions after it in the same message; no system prompt of ours"
