@@ -33,13 +33,18 @@ def clarification_note(question: str, answer: str) -> str:
     return f"Clarification. Q: {question.strip()}\nA: {answer}"
 
 
+def top_level_statements(code: str) -> list[ast.stmt]:
+    """A cell's top-level statements; none for code that does not parse (hostile code included)."""
+    try:
+        return ast.parse(code).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+
+
 def top_level_definitions(code: str) -> list[str]:
     """The functions and classes a cell defines at its top level."""
-    try:
-        body = ast.parse(code).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile or broken code defines nothing
-        return []
-    return [node.name for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    return [node.name for node in top_level_statements(code) if isinstance(node, kinds)]
 
 
 def named_definition(text: str) -> str:

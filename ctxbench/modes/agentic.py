@@ -120,7 +120,7 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         if scaffold.error_first:
             text = f"{ERROR_FIRST}{error_summary(result)}\n\n{text}"
     elif result is not None:
-        text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, before)
+        text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, watched, before)
     return text
 
 
@@ -132,12 +132,12 @@ def watched_answer(episode: Episode, scaffold: ScaffoldConfig) -> Path | None:
 
 
 def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult,
-                     before: tuple[int, int] | None) -> str:  # fmt: skip
+                     watched: Path | None, before: tuple[int, int] | None) -> str:  # fmt: skip
     """Notes after a cell that ran: what it printed (or did not), and the answer it made ready."""
     notes = []
     if scaffold.silence_hint and (note := silence_note(code, result)):
         notes.append(note)
-    if (watched := watched_answer(episode, scaffold)) and (note := submit_note(watched, before)):
+    if watched and (note := submit_note(watched, before)):
         notes.append(note)
     function = episode.task.answer_function
     if scaffold.submit_hint and function and (note := submit_function_note(code, result, function)):

@@ -39,7 +39,7 @@
   opens the first message and our instructions follow it. Measured on the first greedy reply of
   the 0.5B model to 8 HumanEval problems it solves alone: with our instructions as the system
   prompt it echoed the stub back, docstring and no code, and passed 3 of 8; with the same words
-  after the task, 6 of 8 (/tmp-free: scripts/probe_first_reply.py).
+  after the task, 6 of 8 (scripts/probe_first_reply.py).
 """
 
 import ast
@@ -50,7 +50,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ctxbench.episode import top_level_definitions
+from ctxbench.episode import top_level_definitions, top_level_statements
 from ctxbench.events import EventKind
 from ctxbench.llm.base import LLMReply
 from ctxbench.sandbox.base import CellResult
@@ -212,10 +212,7 @@ def failure_of(result: CellResult | None, rejection: str | None, problems: list[
 
 def uncalled_functions(code: str) -> list[str]:
     """The top-level functions a cell defines and does not call at its top level."""
-    try:
-        body = ast.parse(code).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    body = top_level_statements(code)
     defined = [node.name for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
     rest = ast.Module(body=[node for node in body if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)],
                       type_ignores=[])  # fmt: skip
@@ -225,11 +222,8 @@ def uncalled_functions(code: str) -> list[str]:
 
 def empty_functions(code: str) -> list[str]:
     """The top-level functions a cell defines with a docstring and no code (`pass` or `...` at most)."""
-    try:
-        body = ast.parse(code).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    functions = [node for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    kinds = ast.FunctionDef | ast.AsyncFunctionDef
+    functions = [node for node in top_level_statements(code) if isinstance(node, kinds)]
     return [f.name for f in functions if ast.get_docstring(f) is not None and all(map(_is_filler, f.body))]
 
 
