@@ -57,9 +57,10 @@ def main() -> int:
     done = {(row["problem"], row["opening"]) for row in _rows(out)}
     instructions = TextProtocol().system_prompt(list(config.tools))
     openings = [o for o in args.openings.split(",") if o]
+    problems = parse_problems(args.problems, seed=0)
     with llama_server.shared_server(config.model, out.parent / "llama_server.log"):
         llm = make_backend(config.model, log_dir=out.parent)
-        for problem in parse_problems(args.problems, seed=0):
+        for problem in problems:
             task = HumanEval(HumanEvalConfig(problem=problem), seed=0)
             with tempfile.TemporaryDirectory() as tmp:
                 prepared = task.prepare(Path(tmp))
@@ -71,7 +72,7 @@ def main() -> int:
                 with open(out, "a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(f"problem {problem} {opening}: {'pass' if passed else 'fail'}", flush=True)
-    rows = _rows(out)
+    rows = [row for row in _rows(out) if row["problem"] in problems]
     for opening in openings:
         mine = [r["passed"] for r in rows if r["opening"] == opening]
         print(f"{opening:10s} {sum(mine)}/{len(mine)}")
