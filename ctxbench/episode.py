@@ -164,7 +164,8 @@ class Episode:
         self.totals.failed_cells += result.outcome != "ok"
         self.totals.exec_s += result.duration_s
         self.trace.emit("exec", step=self.totals.steps, code=code, **result.to_record())
-        self.definitions.update(dict.fromkeys(top_level_definitions(code), code))
+        if self.task.code_answer:  # only a code answer is ever given by name
+            self.definitions.update(dict.fromkeys(top_level_definitions(code), code))
         return result
 
     def count_malformed(self, kind: str) -> None:

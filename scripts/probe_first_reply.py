@@ -28,6 +28,7 @@ from ctxbench.llm import llama_server, make_backend
 from ctxbench.modes.direct import reply_code
 from ctxbench.modes.scaffold import ScaffoldConfig
 from ctxbench.protocols.text import TextProtocol
+from ctxbench.tracing.jsonl import read_trace
 
 OPENINGS = ("system", "task_first", "task_only", "direct")
 
@@ -80,13 +81,7 @@ def main() -> int:
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for line in path.read_text().splitlines() if path.exists() else []:
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a torn last line from a killed run
-    return rows
+    return read_trace(path) if path.exists() else []  # a torn last line from a killed run is skipped
 
 
 if __name__ == "__main__":

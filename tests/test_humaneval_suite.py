@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.humaneval.task import parse_problems
+from benchmarks.humaneval.task import HumanEval, HumanEvalConfig, parse_problems
 from tests.conftest import needs_bwrap
 
 pytestmark = needs_bwrap
@@ -59,8 +59,6 @@ def test_a_seeded_sample_is_the_same_for_every_mode_and_model():
 def test_the_first_reply_probe_opens_each_episode_as_its_mode_would(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     from probe_first_reply import messages
-
-    from benchmarks.humaneval.task import HumanEval, HumanEvalConfig
 
     task = HumanEval(HumanEvalConfig(problem=2), seed=0)
     prepared = task.prepare(tmp_path)

@@ -210,20 +210,20 @@ def failure_of(result: CellResult | None, rejection: str | None, problems: list[
     return problems[0] if problems else None
 
 
-def uncalled_functions(code: str) -> list[str]:
-    """The top-level functions a cell defines and does not call at its top level."""
-    body = top_level_statements(code)
-    defined = [node.name for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
-    rest = ast.Module(body=[node for node in body if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)],
-                      type_ignores=[])  # fmt: skip
+FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def uncalled_functions(body: list[ast.stmt]) -> list[str]:
+    """The top-level functions a cell (its top-level statements) defines and does not call at its top level."""
+    defined = [node.name for node in body if isinstance(node, FUNCTION)]
+    rest = ast.Module(body=[node for node in body if not isinstance(node, FUNCTION)], type_ignores=[])
     called = {node.func.id for node in ast.walk(rest) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     return [name for name in defined if name not in called]
 
 
-def empty_functions(code: str) -> list[str]:
+def empty_functions(body: list[ast.stmt]) -> list[str]:
     """The top-level functions a cell defines with a docstring and no code (`pass` or `...` at most)."""
-    kinds = ast.FunctionDef | ast.AsyncFunctionDef
-    functions = [node for node in top_level_statements(code) if isinstance(node, kinds)]
+    functions = [node for node in body if isinstance(node, FUNCTION)]
     return [f.name for f in functions if ast.get_docstring(f) is not None and all(map(_is_filler, f.body))]
 
 
@@ -238,10 +238,11 @@ def silence_note(code: str, result: CellResult) -> str | None:
     if result.outcome != "ok" or result.stdout.strip() or result.stderr.strip():
         return None
     note = SILENT
-    if empty := empty_functions(code):
+    body = top_level_statements(code)
+    if empty := empty_functions(body):
         names = ", ".join(f"{name}()" for name in empty)
         return f"{note} {names} {NO_BODY}"
-    if uncalled := uncalled_functions(code):
+    if uncalled := uncalled_functions(body):
         names = ", ".join(f"{name}()" for name in uncalled)
         note += f" It defines {names} but never calls {'it' if len(uncalled) == 1 else 'them'}."
     return note + " Print what you need to see, or submit if the answer is written."
