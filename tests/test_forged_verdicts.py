@@ -129,6 +129,22 @@ def test_a_forged_answer_fails_through_every_mode(tmp_path, attack):
         assert result.score is not None and result.score.value == 0.0, (attack, mode, result.stop_reason)
 
 
+@pytest.mark.parametrize("attack", ["equal to anything", "prints a result line", "forged reply in a constant it uses"])
+def test_a_forged_answer_given_by_name_or_left_at_the_budget_fails(tmp_path, attack):
+    """The two ways an agent's cell becomes its answer without being resent: `FINAL_ANSWER: <name>`
+    and autosubmit. The cell is graded as resent code would be."""
+    block = f"```python\n{ATTACKS[attack]}```"
+    task = {"name": "humaneval", "problem": 0}
+    ways = {"by name": ([block, "FINAL_ANSWER: has_close_elements"], {}), "autosubmit": ([block], {"autosubmit": True})}
+    for way, (replies, scaffold) in ways.items():
+        config = make_config(tmp_path / way.replace(" ", "_"), replies, task=task, scaffold=scaffold,
+                             budget={"max_steps": len(replies)})  # fmt: skip
+        result = run_episode(config)
+        (submitted,) = [e for e in read_trace(result.trace_path) if e["type"] == "final_answer"]
+        assert submitted["valid"] and submitted["submitted_cell_of"] == "has_close_elements", (attack, way)
+        assert result.score is not None and result.score.value == 0.0, (attack, way, result.stop_reason)
+
+
 def test_a_forged_humaneval_controller_metric_fails(tmp_path):
     forged = "class Anything:\n    def __eq__(self, other): return True\n" \
              "def has_close_elements(numbers, threshold):\n    return Anything()\n"  # fmt: skip
