@@ -100,6 +100,21 @@ def test_invalid_answers_explain_themselves(pbmc_task, tmp_path, answer, files, 
 
 def test_answer_accepts_sandbox_paths_and_inline_json(pbmc_task, tmp_path):
     task, _ = pbmc_task
-    (tmp_path / "p.csv").write_text("cell_id,label\nc1,CD19+ B\n")
-    assert task.parse_answer("/work/p.csv", tmp_path).predictions == {"c1": "CD19+ B"}
-    assert task.parse_answer('`{"c2": "Dendritic"}`', tmp_path).predictions == {"c2": "Dendritic"}
+    first, second = task._truth.index[:2]
+    (tmp_path / "p.csv").write_text(f"cell_id,label\n{first},CD19+ B\n")
+    assert task.parse_answer("/work/p.csv", tmp_path).predictions == {first: "CD19+ B"}
+    assert task.parse_answer(f'`{{"{second}": "Dendritic"}}`', tmp_path).predictions == {second: "Dendritic"}
+
+
+def test_labels_that_are_not_cell_types_or_rows_of_no_held_out_cell_are_sent_back(pbmc_task, tmp_path):
+    # What 1.5B episodes submitted: louvain cluster numbers as labels, which scored 0 with no feedback.
+    task, _ = pbmc_task
+    cells = list(task._truth.index)
+    (tmp_path / "clusters.csv").write_text("cell_id,label\n" + "".join(f"{c},{i % 3}\n" for i, c in enumerate(cells)))
+    with pytest.raises(AnswerError, match=r"3 label\(s\) are not cell types .* one of: .*CD14\+ Monocyte"):
+        task.parse_answer("clusters.csv", tmp_path)
+    (tmp_path / "indices.csv").write_text("cell_id,label\n" + "".join(f"{i},CD19+ B\n" for i in range(140)))
+    with pytest.raises(AnswerError, match="none of the 140 held-out cells"):
+        task.parse_answer("indices.csv", tmp_path)
+    (tmp_path / "one.csv").write_text(f"cell_id,label\n{cells[0]},CD19+ B\n0,CD19+ B\n")
+    assert task.grade(task.parse_answer("one.csv", tmp_path)).metrics["coverage"] == pytest.approx(1 / 140)

@@ -193,11 +193,31 @@ class PbmcAnnotation(Task):
         text = text.strip().strip("`'\"")
         if text.startswith("{"):
             try:
-                return AnnotationAnswer(predictions=json.loads(text))
+                answer = AnnotationAnswer(predictions=json.loads(text))
             except (json.JSONDecodeError, ValidationError) as exc:
                 raise AnswerError(f"answer is not a JSON object of cell_id -> label: {exc}") from None
-        frame = read_answer_csv(workdir, text, ["cell_id", "label"])
-        return AnnotationAnswer(predictions=dict(zip(frame["cell_id"], frame["label"].fillna(""), strict=True)))
+        else:
+            frame = read_answer_csv(workdir, text, ["cell_id", "label"])
+            answer = AnnotationAnswer(predictions=dict(zip(frame["cell_id"], frame["label"].fillna(""), strict=True)))
+        self.check_schema(answer)
+        return answer
+
+    def check_schema(self, answer: AnnotationAnswer) -> None:
+        """What the prompt already tells the agent, checked before grading so a file of cluster
+        numbers or row indices is sent back to be fixed rather than scored 0: labels are among the
+        types the labeled cells carry, and the rows name held-out cells (those with a NaN label)."""
+        types = set(self._known)
+        unknown = sorted({label for label in answer.predictions.values() if label not in types})
+        if unknown:
+            raise AnswerError(
+                f"{len(unknown)} label(s) are not cell types of the labeled cells, e.g. {unknown[:3]}; "
+                f"each label must be one of: {', '.join(sorted(types))}"
+            )
+        if answer.predictions and not any(cell in answer.predictions for cell in self._truth.index):
+            raise AnswerError(
+                f"none of the {len(self._truth)} held-out cells is in the answer, e.g. "
+                f"{list(answer.predictions)[:3]}; cell_id must be the obs name of a cell whose label is NaN"
+            )
 
     def grade(self, answer: BaseModel | None) -> Score:
         from sklearn.metrics import accuracy_score, f1_score

@@ -101,8 +101,29 @@ def format_cell_error(exc: BaseException) -> str:
     if hidden:
         last = frames[-1]
         lines.append(f"  ... {hidden} frame(s) in library code, last: {last.filename}:{last.lineno} in {last.name}\n")
-    lines += traceback.format_exception_only(type(exc), exc)
+    missing = missing_attribute(exc)
+    lines += [f"AttributeError: {missing}\n"] if missing else traceback.format_exception_only(type(exc), exc)
     return "".join(lines)
+
+
+def missing_attribute(exc: BaseException) -> str | None:
+    """What a bare `raise AttributeError` in a `__getattr__` was asked for. scanpy's module
+    `__getattr__` raises it with no message, so the model sees only `AttributeError` and keeps
+    calling a function that does not exist; the name is still in that frame's arguments."""
+    if not isinstance(exc, AttributeError) or str(exc) or exc.__traceback__ is None:
+        return None
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame, code = tb.tb_frame, tb.tb_frame.f_code
+    if code.co_name != "__getattr__" or code.co_argcount not in (1, 2):
+        return None
+    args = [frame.f_locals.get(name) for name in code.co_varnames[: code.co_argcount]]
+    if not isinstance(args[-1], str):
+        return None
+    if code.co_argcount == 1:  # a module's __getattr__(name)
+        return f"module {frame.f_globals.get('__name__', '?')!r} has no attribute {args[0]!r}"
+    return f"{type(args[0]).__name__!r} object has no attribute {args[1]!r}"
 
 
 def run_cell(code: str, namespace: dict, number: int) -> str | None:
