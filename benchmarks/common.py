@@ -55,6 +55,11 @@ def read_answer_csv(workdir: Path, text: str, columns: list[str]) -> pd.DataFram
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, IsADirectoryError) as exc:
         raise AnswerError(f"could not read {path.name} as CSV: {exc}") from None
     missing = [c for c in columns if c not in frame.columns]
+    if missing and len(frame.columns) == len(columns) and not set(frame.columns) & set(columns):
+        # Written without its header row (the first cell's values read as column names): the content
+        # is not in doubt, and a grade is of the analysis, not of a forgotten header.
+        frame = pd.read_csv(path, dtype=str, header=None, names=columns)
+        missing = []
     if missing:
         raise AnswerError(f"{path.name} needs columns {','.join(columns)}; found {list(frame.columns)}")
     return frame.dropna(subset=[columns[0]])

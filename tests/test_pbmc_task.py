@@ -85,7 +85,8 @@ def test_empty_and_constant_answers_fail(pbmc_task):
         ("", {}, "empty answer"),
         ("predictions.csv", {}, "does not exist"),
         ("../hidden/labels.json", {}, "must be inside /work"),
-        ("predictions.csv", {"predictions.csv": "cell,type\na,b\n"}, "needs columns cell_id,label"),
+        ("predictions.csv", {"predictions.csv": "cell_id,type\na,b\n"}, "needs columns cell_id,label"),
+        ("predictions.csv", {"predictions.csv": "cell,type,score\na,b,1\n"}, "needs columns cell_id,label"),
         ("predictions.csv", {"predictions.csv": ""}, "could not read"),
         ('{"a": ', {}, "not a JSON object"),
     ],
@@ -118,3 +119,11 @@ def test_labels_that_are_not_cell_types_or_rows_of_no_held_out_cell_are_sent_bac
         task.parse_answer("indices.csv", tmp_path)
     (tmp_path / "one.csv").write_text(f"cell_id,label\n{cells[0]},CD19+ B\n0,CD19+ B\n")
     assert task.grade(task.parse_answer("one.csv", tmp_path)).metrics["coverage"] == pytest.approx(1 / 140)
+
+
+def test_a_file_written_without_its_header_row_is_read_as_rows(pbmc_task, tmp_path):
+    # What a 0.5B episode wrote: f.write(f"{cell},{label}") for every cell, the header forgotten.
+    task, _ = pbmc_task
+    cells = list(task._truth.index[:3])
+    (tmp_path / "p.csv").write_text("".join(f"{cell},CD19+ B\n" for cell in cells))
+    assert task.parse_answer("p.csv", tmp_path).predictions == dict.fromkeys(cells, "CD19+ B")

@@ -120,7 +120,7 @@ def test_scaffold_flag_switches_pieces_and_bad_names_are_one_line():
         validate_config(apply_overrides({}, bad), "test")
 
 
-def test_a_module_used_without_import_gets_a_hint():
+def test_a_module_used_without_import_or_imported_by_its_short_name_gets_a_hint():
     from ctxbench.modes.scaffold import error_summary
 
     def failed(error):
@@ -128,6 +128,10 @@ def test_a_module_used_without_import_gets_a_hint():
 
     assert error_summary(failed("NameError: name 'json' is not defined")).endswith("`import json` first)")
     assert error_summary(failed("NameError: name 'adatta' is not defined")) == "NameError: name 'adatta' is not defined"
+    alias = "ImportError: cannot import name 'sc' from 'scanpy' (/opt/site-packages/scanpy/__init__.py)"
+    assert error_summary(failed(alias)).endswith("it is a short name for it: `import scanpy as sc`)")
+    other = "ImportError: cannot import name 'tl' from 'numpy' (/opt/site-packages/numpy/__init__.py)"
+    assert error_summary(failed(other)) == other
 
 
 def test_preload_imports_before_the_first_step_and_says_so(tmp_path):

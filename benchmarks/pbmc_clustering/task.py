@@ -13,17 +13,22 @@ DATA_FILE = "pbmc68k_unlabeled.h5ad"
 LEAKS = ["bulk_labels", "louvain"]
 
 PROMPT = """\
-Task: cluster the cells of a single-cell RNA-seq dataset (10x PBMCs) into cell populations.
+Task: cluster the cells of a single-cell RNA-seq dataset (10x PBMCs) into cell populations: give
+every cell a cluster number.
 
 Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes. Load it with:
     import anndata
     adata = anndata.read_h5ad("/data/{data_file}")
 adata.X is scaled log-normalized expression, adata.raw is log-normalized, adata.obsm['X_pca'] holds PCs.
-No cell-type labels are given. Graded after you submit (the expert cell types are hidden from you):
-adjusted Rand index against the expert cell types; a good answer reaches {target}.
+No cell-type labels are given. A standard way: sc.pp.neighbors(adata) then sc.tl.leiden(adata), which
+puts a cluster number for every cell in adata.obs['leiden'].
 
 Answer: write /work/clusters.csv with header `cell_id,cluster` (one row per cell, cell_id = obs name),
 then reply: FINAL_ANSWER: clusters.csv
+
+Grading, done by the harness after you submit (the expert cell types are hidden from you, so you
+cannot compute it yourself): adjusted Rand index of your clusters against the expert cell types;
+a good answer reaches {target}.
 """
 
 

@@ -137,14 +137,22 @@ def exception_line(result: CellResult) -> str:
 
 
 NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+IMPORT_ERROR = re.compile(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'")
+# Short names by convention only: `from scanpy import sc` is what the 0.5B model writes for `import scanpy as sc`.
+ALIASES = {"np": "numpy", "pd": "pandas", "sc": "scanpy", "ad": "anndata", "plt": "matplotlib.pyplot", "sns": "seaborn"}
 
 
 def error_summary(result: CellResult) -> str:
-    """The exception line, with a hint when a module was used without being imported."""
+    """The exception line, with a hint when a module was used without being imported or a
+    conventional short name was imported from its module."""
     line = exception_line(result)
     missing = NAME_ERROR.search(line)
     if missing and importlib.util.find_spec(missing.group(1)) is not None:
         line += f" (`{missing.group(1)}` is a module: `import {missing.group(1)}` first)"
+    alias = IMPORT_ERROR.search(line)
+    if alias and ALIASES.get(alias.group(1)) == alias.group(2):
+        name, module = alias.groups()
+        line += f" (`{name}` is not inside {module}, it is a short name for it: `import {module} as {name}`)"
     return line
 
 
