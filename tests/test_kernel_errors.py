@@ -36,3 +36,17 @@ def test_errors_with_a_message_are_left_as_they_are():
     assert error.splitlines()[-1] == "AttributeError: module 'math' has no attribute 'nothing_here'"
     raised = run_cell("raise AttributeError", {"__name__": "__main__"}, 4)
     assert raised is not None and raised.splitlines()[-1] == "AttributeError"  # no __getattr__: nothing to add
+
+
+def test_an_attribute_error_whose_message_cannot_be_read_is_still_reported():
+    code = (
+        "class Broken(AttributeError):\n"
+        "    def __str__(self):\n"
+        "        raise RuntimeError('no')\n"
+        "class Thing:\n"
+        "    def __getattr__(self, name):\n"
+        "        raise Broken\n"
+        "Thing().x"
+    )
+    error = run_cell(code, {"__name__": "__main__"}, 5)
+    assert error is not None and "Broken" in error.splitlines()[-1]

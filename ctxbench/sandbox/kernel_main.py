@@ -101,7 +101,10 @@ def format_cell_error(exc: BaseException) -> str:
     if hidden:
         last = frames[-1]
         lines.append(f"  ... {hidden} frame(s) in library code, last: {last.filename}:{last.lineno} in {last.name}\n")
-    missing = missing_attribute(exc)
+    try:
+        missing = missing_attribute(exc)
+    except Exception:  # a cell's own exception or frame globals with a broken __str__/__repr__
+        missing = None
     lines += [f"AttributeError: {missing}\n"] if missing else traceback.format_exception_only(type(exc), exc)
     return "".join(lines)
 
