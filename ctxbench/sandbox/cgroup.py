@@ -5,6 +5,7 @@ access to the cgroup tree (root, or a delegated subtree). `available()` says whe
 
 import contextlib
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -28,7 +29,7 @@ def _write(path: Path, value: str) -> None:
 
 class SessionCgroup:
     def __init__(self, memory_mb: int, max_procs: int, cpus: float) -> None:
-        self.name = f"session-{uuid.uuid4().hex[:12]}"
+        self.name = f"session-{os.getpid()}-{uuid.uuid4().hex[:12]}"  # the pid: whose it is (sweep_leftovers)
         self.memory = str(memory_mb * 1024 * 1024)
         self.max_procs, self.quota = str(max_procs), str(int(cpus * PERIOD_US))
         self.version = version()
@@ -98,27 +99,51 @@ def _rmdir_when_empty(folder: Path, wait_s: float = 2.0) -> None:
 
 
 def sweep_leftovers() -> None:
-    """Removes the empty session cgroups that killed harness processes left behind."""
+    """Removes the empty session cgroups that killed harness processes left behind. A live
+    process's cgroup is empty between its creation and the session joining it, so only those of
+    processes that are gone are removed (removing a live one failed a parallel sweep's session)."""
     for folder in ROOT.glob(f"*/{PARENT}/session-*") if version() == 1 else ROOT.glob(f"{PARENT}/session-*"):
         with contextlib.suppress(OSError):
-            if not (folder / "cgroup.procs").read_text().strip():
+            if not _owner_alive(folder.name) and not (folder / "cgroup.procs").read_text().strip():
                 os.rmdir(folder)
 
 
+def _owner_alive(name: str) -> bool:
+    """Whether the harness process that made the cgroup `session-<pid>-<id>` still runs (a name
+    without a pid, from before pids were recorded, counts as gone)."""
+    parts = name.split("-")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def available() -> bool:
-    """Whether sessions can get a cgroup here (tried once per process)."""
+    """Whether sessions can get a cgroup here (tried once per process, by the first of a sweep's
+    threads to ask)."""
     global _AVAILABLE
-    if _AVAILABLE is None:
-        sweep_leftovers()
-        probe = SessionCgroup(256, 8, 1.0)
-        try:
-            probe.create()
-            _AVAILABLE = True
-        except OSError:
-            _AVAILABLE = False
-        finally:
-            probe.remove()
+    with _PROBING:
+        if _AVAILABLE is None:
+            _AVAILABLE = _probe()
     return _AVAILABLE
 
 
+def _probe() -> bool:
+    sweep_leftovers()
+    probe = SessionCgroup(256, 8, 1.0)
+    try:
+        probe.create()
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.remove()
+
+
+_PROBING = threading.Lock()
 _AVAILABLE: bool | None = None
