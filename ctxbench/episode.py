@@ -41,10 +41,12 @@ def top_level_statements(code: str) -> list[ast.stmt]:
         return []
 
 
+FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
+
+
 def top_level_definitions(code: str) -> list[str]:
     """The functions and classes a cell defines at its top level."""
-    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-    return [node.name for node in top_level_statements(code) if isinstance(node, kinds)]
+    return [node.name for node in top_level_statements(code) if isinstance(node, FUNCTION | ast.ClassDef)]
 
 
 def named_definition(text: str) -> str:

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ctxbench.episode import top_level_definitions, top_level_statements
+from ctxbench.episode import FUNCTION, top_level_statements
 from ctxbench.events import EventKind
 from ctxbench.llm.base import LLMReply
 from ctxbench.sandbox.base import CellResult
@@ -218,9 +218,6 @@ def failure_of(result: CellResult | None, rejection: str | None, problems: list[
     return problems[0] if problems else None
 
 
-FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
-
-
 def uncalled_functions(body: list[ast.stmt]) -> list[str]:
     """The top-level functions a cell (its top-level statements) defines and does not call at its top level."""
     defined = [node.name for node in body if isinstance(node, FUNCTION)]
@@ -274,10 +271,10 @@ def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
     return f"# /work/{path.name} was written. {SUBMIT_HOW}\nFINAL_ANSWER: {path.name}"
 
 
-def submit_function_note(code: str, result: CellResult, function: str) -> str | None:
-    """For a cell that ran without error and defines the function a code answer must define: how to
+def submit_function_note(function: str, defined: bool, result: CellResult) -> str | None:
+    """For a cell that ran without error and defined the function a code answer must define: how to
     submit it by name (seen with the 0.5B model: its correct function printed the docstring's expected
     values, and it replied `FINAL_ANSWER: 3`, the output, instead of the function)."""
-    if result.outcome != "ok" or function not in top_level_definitions(code):
+    if result.outcome != "ok" or not defined:
         return None
     return f"# {function}() is defined. If its output is right: {SUBMIT_HOW}\nFINAL_ANSWER: {function}"
