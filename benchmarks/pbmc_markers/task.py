@@ -31,12 +31,15 @@ Data: /data/{data_file}, an AnnData file with {n_cells} cells x {n_genes} genes.
 adata.obs['bulk_labels'] is the cell type; adata.raw holds log-normalized expression of all genes.
 
 For each of these cell types: {types}
-report the {k} genes that best mark it against the other cells. Graded after you submit (the
-canonical marker lists are hidden from you): precision@{k}, averaged over the types; a good answer
-reaches {target}.
+report the {k} genes that best mark it against the other cells. A standard way:
+sc.tl.rank_genes_groups(adata, 'bulk_labels') ranks the genes of every type against the rest;
+adata.uns['rank_genes_groups']['names'][cell_type] then lists them, best first.
 
 Answer: write /work/markers.csv with header `cell_type,gene` (at most {k} rows per type, best first),
 then reply: FINAL_ANSWER: markers.csv
+
+Grading, done by the harness after you submit (the canonical marker lists are hidden from you, so you
+cannot compute it yourself): precision@{k}, averaged over the types; a good answer reaches {target}.
 """
 
 
