@@ -70,6 +70,23 @@ def test_markers_count_a_gene_listed_many_times_once(tmp_path):
     assert score.metrics["CD14+ Monocyte"] == pytest.approx(1 / 10)
 
 
+def test_markers_written_as_printed_lists_or_for_other_types_are_sent_back(tmp_path):
+    from benchmarks.base import AnswerError
+
+    task = markers_task(tmp_path)
+    # The 1.5B's file: right genes, but each type's numpy array printed into one cell.
+    (tmp_path / "markers.csv").write_text(
+        "cell_type,gene\nCD14+ Monocyte,\"['FTL' 'AIF1' 'LST1' 'TYROBP' 'PSAP'\n 'CTSS']\"\n"
+    )
+    with pytest.raises(AnswerError, match=r"not genes of adata.raw.var_names.*one gene symbol per row"):
+        task.parse_answer("markers.csv", tmp_path)
+    write_markers(tmp_path, [("CD4+ T", "LYZ")])
+    with pytest.raises(AnswerError, match="cell_type must be one of"):
+        task.parse_answer("markers.csv", tmp_path)
+    write_markers(tmp_path, [("CD14+ Monocyte", g) for g in ["FTL", "AIF1", "LST1"]])
+    assert task.parse_answer("markers.csv", tmp_path).markers == {"CD14+ Monocyte": ["FTL", "AIF1", "LST1"]}
+
+
 def test_markers_with_more_than_k_rows_for_a_type_are_invalid(tmp_path):
     from benchmarks.base import AnswerError
 

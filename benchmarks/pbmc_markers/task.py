@@ -77,6 +77,7 @@ class PbmcMarkers(Task):
         adata = read_h5ad(scanpy_dataset("10x_pbmc68k_reduced.h5ad"))
         adata.uns.pop("rank_genes_groups", None)  # the answer, precomputed
         genes = set(adata.raw.var_names)
+        self._genes = genes  # the agent's own gene list (check_schema)
         self._markers = {t: set(m.split()) & genes for t, m in CANONICAL.items()}
         data_dir = write_h5ad(adata, workspace, DATA_FILE)
         prompt = PROMPT.format(
@@ -94,7 +95,23 @@ class PbmcMarkers(Task):
         crowded = {t: len(genes) for t, genes in rows.items() if len(genes) > k}
         if crowded:
             raise AnswerError(f"at most {k} rows per cell type; found {crowded}")
-        return MarkersAnswer(markers={t: distinct(genes) for t, genes in rows.items()})
+        answer = MarkersAnswer(markers={t: distinct(genes) for t, genes in rows.items()})
+        self.check_schema(answer)
+        return answer
+
+    def check_schema(self, answer: MarkersAnswer) -> None:
+        """What the prompt already tells the agent, checked before grading so a file whose gene
+        column holds a printed list (`['FTL' 'AIF1' ...]`, one row per type) is sent back to be fixed
+        rather than scored 0: every gene is a symbol of adata.raw.var_names, every type one asked for."""
+        strange = sorted(set(answer.markers) - set(CANONICAL))
+        if strange:
+            raise AnswerError(f"cell_type must be one of: {'; '.join(CANONICAL)}; found {strange[:3]}")
+        unknown = [g for genes in answer.markers.values() for g in genes if g not in self._genes]
+        if unknown:
+            raise AnswerError(
+                f"{len(unknown)} gene name(s) are not genes of adata.raw.var_names, e.g. {unknown[:3]}; "
+                "write one gene symbol per row"
+            )
 
     def grade(self, answer: BaseModel | None) -> Score:
         reported = answer.markers if isinstance(answer, MarkersAnswer) else {}
