@@ -35,8 +35,8 @@ report the {k} genes that best mark it against the other cells. A standard way:
 sc.tl.rank_genes_groups(adata, 'bulk_labels') ranks the genes of every type against the rest;
 adata.uns['rank_genes_groups']['names'][cell_type] then lists them, best first.
 
-Answer: write /work/markers.csv with header `cell_type,gene` (at most {k} rows per type, best first),
-then reply: FINAL_ANSWER: markers.csv
+Answer: write /work/markers.csv with header `cell_type,gene` and one gene per row (`<cell type>,<gene symbol>`;
+at most {k} rows per type, best first), then reply: FINAL_ANSWER: markers.csv
 
 Grading, done by the harness after you submit (the canonical marker lists are hidden from you, so you
 cannot compute it yourself): precision@{k}, averaged over the types; a good answer reaches {target}.
@@ -108,8 +108,9 @@ class PbmcMarkers(Task):
             raise AnswerError(f"cell_type must be one of: {'; '.join(CANONICAL)}; found {strange[:3]}")
         unknown = [g for genes in answer.markers.values() for g in genes if g not in self._genes]
         if unknown:
+            shown = [gene[:40] for gene in unknown[:3]]
             raise AnswerError(
-                f"{len(unknown)} gene name(s) are not genes of adata.raw.var_names, e.g. {unknown[:3]}; "
+                f"{len(unknown)} gene name(s) are not genes of adata.raw.var_names, e.g. {shown}; "
                 "write one gene symbol per row"
             )
 
