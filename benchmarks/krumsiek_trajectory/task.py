@@ -23,12 +23,15 @@ progenitors differentiating into four fates). Load it with:
     import anndata
     adata = anndata.read_h5ad("/data/{data_file}")
 The root cell (a stem cell at the start) is adata.uns["root_cell"] = "{root}".
-Give every cell a pseudotime (larger = later).
-Graded after you submit (the true times are hidden from you): Spearman correlation with the
-simulation time; a good answer reaches {target}.
+Give every cell a pseudotime (larger = later). A standard way: sc.pp.neighbors(adata), then
+sc.tl.diffmap(adata), then adata.uns['iroot'] = adata.obs_names.get_loc(adata.uns['root_cell']), then
+sc.tl.dpt(adata), which puts a pseudotime for every cell in adata.obs['dpt_pseudotime'].
 
-Answer: write /work/pseudotime.csv with header `cell_id,pseudotime`, then reply:
-FINAL_ANSWER: pseudotime.csv
+Answer: write /work/pseudotime.csv with header `cell_id,pseudotime` (one row per cell, cell_id = obs
+name), then reply: FINAL_ANSWER: pseudotime.csv
+
+Grading, done by the harness after you submit (the true times are hidden from you, so you cannot
+compute it yourself): Spearman correlation with the simulation time; a good answer reaches {target}.
 """
 
 
