@@ -140,9 +140,9 @@ def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, resu
     if watched and (note := submit_note(watched, before)):
         notes.append(note)
     function = episode.task.answer_function
-    # Whether this cell defines it: the episode read the cell's names once, when it ran.
-    defined = function is not None and episode.definitions.get(function) == code
-    if scaffold.submit_hint and function and (note := submit_function_note(function, defined, result)):
+    # Only a cell that defines it gets the note: the episode read the cell's names once, when it ran.
+    defines = function is not None and episode.definitions.get(function) == code
+    if scaffold.submit_hint and function and defines and (note := submit_function_note(function, result)):
         notes.append(note)
     return "".join("\n" + note for note in notes)
 

@@ -271,10 +271,10 @@ def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
     return f"# /work/{path.name} was written. {SUBMIT_HOW}\nFINAL_ANSWER: {path.name}"
 
 
-def submit_function_note(function: str, defined: bool, result: CellResult) -> str | None:
-    """For a cell that ran without error and defined the function a code answer must define: how to
-    submit it by name (seen with the 0.5B model: its correct function printed the docstring's expected
-    values, and it replied `FINAL_ANSWER: 3`, the output, instead of the function)."""
-    if result.outcome != "ok" or not defined:
+def submit_function_note(function: str, result: CellResult) -> str | None:
+    """For a cell that defined the function a code answer must define, if it ran without error: how
+    to submit it by name (seen with the 0.5B model: its correct function printed the docstring's
+    expected values, and it replied `FINAL_ANSWER: 3`, the output, instead of the function)."""
+    if result.outcome != "ok":
         return None
     return f"# {function}() is defined. If its output is right: {SUBMIT_HOW}\nFINAL_ANSWER: {function}"
