@@ -19,6 +19,7 @@ class Totals:
     cost_usd: float = 0.0
     llm_latency_s: float = 0.0
     exec_s: float = 0.0
+    scaffold_exec_s: float = 0.0  # cells the harness runs for the scaffolding (preload, key_hint), not the agent's
     cells: int = 0
     failed_cells: int = 0
     format_errors: int = 0

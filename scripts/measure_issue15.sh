@@ -30,9 +30,11 @@ step 9 $PY run_bench.py --sweep sweeps/issue15/1.5b_annotation_checked.json --re
 step 9 $PY run_bench.py --sweep sweeps/issue15/1.5b_markers_task_first_autosubmit.json --resume
 step 9 $PY run_bench.py --sweep sweeps/issue15/1.5b_krumsiek_task_first_autosubmit.json --resume
 step 9 $PY run_bench.py --sweep sweeps/issue15/0.5b_annotation_task_first_autosubmit.json --resume
+step 9 $PY run_bench.py --sweep sweeps/issue15/1.5b_krumsiek_key_hint.json --resume
 step 10 $PY scripts/probe_first_reply.py --problems sample:40 --openings system,task_first   # what task_first changes
 step 11 $PY scripts/above_trivial.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer \
   results/issue15_1.5b_scaffold_none results/issue15_0.5b_task_first_autosubmit results/issue15_1.5b_annotation_checked results/issue15_1.5b_markers_task_first_autosubmit \
-  results/issue15_1.5b_krumsiek_task_first_autosubmit results/issue15_0.5b_annotation_task_first_autosubmit
+  results/issue15_1.5b_krumsiek_task_first_autosubmit results/issue15_0.5b_annotation_task_first_autosubmit \
+  results/issue15_1.5b_krumsiek_key_hint
 step 11 $PY scripts/scaffold_activity.py results/issue15_1.5b_scaffold_main results/issue15_0.5b_scaffold_main_primer
 echo "== done ($(date -u +%H:%M:%S))"

@@ -18,11 +18,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ctxbench.errors import HarnessError
-from ctxbench.modes.scaffold import ERROR_FIRST, NOT_RUN_AGAIN, SILENT, SUBMIT_HOW
+from ctxbench.modes.scaffold import ERROR_FIRST, LOOKED_UP, NOT_RUN_AGAIN, SILENT, SUBMIT_HOW
 from ctxbench.tracing.reader import load_episode
 
 # The text each piece leaves in what the model is shown.
-MARKS = {"repeat_guard": NOT_RUN_AGAIN, "error_first": ERROR_FIRST, "silence_hint": SILENT, "submit_hint": SUBMIT_HOW}
+MARKS = {"repeat_guard": NOT_RUN_AGAIN, "error_first": ERROR_FIRST, "silence_hint": SILENT, "submit_hint": SUBMIT_HOW,
+         "key_hint": LOOKED_UP}  # fmt: skip
 
 
 def next_reply_kind(events: list[dict[str, Any]], index: int) -> str:

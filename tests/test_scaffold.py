@@ -266,3 +266,34 @@ def test_autosubmit_submits_an_answer_file_written_and_never_submitted(tmp_path)
     replies = [code(REFERENCE + "\n" + PREDICT), "I am done."]
     result = run_episode(make_config(tmp_path, replies, scaffold={"autosubmit": True}, budget={"max_steps": 2}))
     assert result.stop_reason == "max_steps" and result.score.passed
+
+
+LOAD = "import anndata\nadata = anndata.read_h5ad('/data/pbmc68k_heldout.h5ad')\n"
+
+
+def test_key_hint_says_where_a_missing_key_is(tmp_path):
+    replies = [code(LOAD + "adata.uns['n_genes']"), code(LOAD + "adata.obs['leiden']"),
+               code("print('_ctxbench_where_is' in globals())"), "FINAL_ANSWER: nothing"]  # fmt: skip
+    result = run_episode(make_config(tmp_path, replies, scaffold={"key_hint": True, "error_first": True},
+                                     budget={"max_steps": 3}))  # fmt: skip
+    shown = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
+    assert shown[0].startswith(
+        "Your code failed: KeyError: 'n_genes'\n"
+        "Looked up in the session's AnnData objects: 'n_genes' is at adata.obs['n_genes'].\n"
+    )
+    assert "AnnData objects: 'leiden' is in none of them; their keys are:" in shown[1]
+    assert "adata.obs: 'bulk_labels'" in shown[1] and "adata.obsm: 'X_pca'" in shown[1]
+    assert shown[2].splitlines()[-1] == "False"  # the harness's lookup left no name in the agent's session
+    probes = events(result, "scaffold_probe")
+    assert [p["piece"] for p in probes] == ["key_hint", "key_hint"] and result.totals.cells == 3
+    assert result.totals.scaffold_exec_s == pytest.approx(sum(p["duration_s"] for p in probes))
+
+
+def test_key_hint_acts_on_string_keys_only_and_when_switched_on(tmp_path):
+    replies = [code(LOAD + "adata.uns['n_genes']"), code("{}[3]"), "FINAL_ANSWER: nothing"]
+    for scaffold, probes in (({}, 0), ({"key_hint": True}, 1)):
+        out = tmp_path / str(probes)
+        result = run_episode(make_config(out, replies, scaffold=scaffold, budget={"max_steps": 2}))
+        assert len(events(result, "scaffold_probe")) == probes
+        first = next(e["content"] for e in events(result, "event") if e["kind"] == "observation")
+        assert ("'n_genes' is at adata.obs['n_genes']." in first) == bool(probes)

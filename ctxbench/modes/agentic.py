@@ -18,9 +18,11 @@ from ctxbench.modes.scaffold import (
     error_summary,
     failure_of,
     file_version,
+    missing_key,
     silence_note,
     submit_function_note,
     submit_note,
+    where_is_key_code,
 )
 from ctxbench.protocols import Call, Parsed
 from ctxbench.sandbox.base import CellResult
@@ -82,6 +84,7 @@ def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
 def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:
     """The scaffold's imports, run by the harness before the first step (traced, not the agent's cell)."""
     result = episode.sandbox.run_cell(scaffold.preload_code())
+    episode.totals.scaffold_exec_s += result.duration_s
     episode.trace.emit("preload", code=scaffold.preload_code(), **result.to_record())
     if result.outcome != "ok":
         raise HarnessError(f"scaffold.preload failed: {result.render()[-300:]}")
@@ -117,11 +120,27 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
     result = episode.tools.last_result
     if result is not None and result.outcome != "ok":
         text += "\n" + ERROR_HELP
+        hint = key_hint(episode, result) if scaffold.key_hint else ""
         if scaffold.error_first:
-            text = f"{ERROR_FIRST}{error_summary(result)}\n\n{text}"
+            text = f"{ERROR_FIRST}{error_summary(result)}\n{hint}\n{text}"
+        elif hint:
+            text += "\n" + hint
     elif result is not None:
         text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, watched, before)
     return text
+
+
+def key_hint(episode: Episode, result: CellResult) -> str:
+    """Where a KeyError's key is in the session's AnnData objects, found by a harness cell (traced,
+    not counted as the agent's); empty when the error is another or the lookup says nothing."""
+    key = missing_key(result)
+    if key is None:
+        return ""
+    code = where_is_key_code(key)
+    probe = episode.sandbox.run_cell(code)
+    episode.totals.scaffold_exec_s += probe.duration_s
+    episode.trace.emit("scaffold_probe", step=episode.totals.steps, piece="key_hint", code=code, **probe.to_record())
+    return probe.stdout.strip() + "\n" if probe.outcome == "ok" and probe.stdout.strip() else ""
 
 
 def watched_answer(episode: Episode, scaffold: ScaffoldConfig) -> Path | None:

@@ -19,6 +19,11 @@
   clusters.csv in its first step, then spent nine steps on prose, "Submit: clusters.csv" and
   replies in the harness's voice, never submitting). The note is a `#` comment and a FINAL_ANSWER
   line, so that a model echoing it, in a code block or not, submits.
+- key_hint: after a `KeyError` on a string key, the harness looks the key up in the session's AnnData
+  objects (obs and var columns, uns, obsm, layers) and says where it is, or what keys there are
+  (seen with the 1.5B model on krumsiek: five of six failed episodes read `dpt_pseudotime` from
+  `adata.uns`, where it is not, instead of `adata.obs`, and tried the same place again; the
+  KeyError names only the key). Run as a harness cell, traced as `scaffold_probe`, not the agent's.
 - retry_temperature: the call after a failure samples at this temperature (a greedy or cool model
   otherwise repeats itself).
 - worked_example: the text protocol's system prompt ends with a short worked exchange (seen: the
@@ -83,6 +88,7 @@ class ScaffoldConfig(BaseModel):
     repeat_guard: bool = Field(False, description="Do not rerun a reply identical to an earlier one; say what it did")
     error_first: bool = Field(False, description="Start a failed run's observation with its exception line")
     silence_hint: bool = Field(False, description="Say when a cell printed nothing, naming functions it never called")
+    key_hint: bool = Field(False, description="After a KeyError, say where the key is in the session's AnnData objects")
     retry_temperature: float | None = Field(
         None, ge=0.0, le=2.0, description="Temperature of the call after a failure (None: the model's)"
     )
@@ -156,6 +162,52 @@ def error_summary(result: CellResult) -> str:
     return line
 
 
+KEY_ERROR = re.compile(r"^KeyError: ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")$")
+
+# Run in the agent's session by the harness: reads only AnnData objects (by type name, so no
+# property of an arbitrary object of the agent's is touched) and leaves no name behind.
+WHERE_IS_KEY = """\
+def _ctxbench_where_is(key, limit=12):
+    found, listed = [], []
+    for name, value in list(globals().items()):
+        if name.startswith("_") or type(value).__name__ != "AnnData":
+            continue
+        places = {"obs": value.obs.columns, "var": value.var.columns, "uns": value.uns.keys(),
+                  "obsm": value.obsm.keys(), "layers": value.layers.keys()}
+        for place, keys in places.items():
+            keys = [str(k) for k in keys]
+            if key in keys:
+                found.append(f"{name}.{place}[{key!r}]")
+            more = f", ... ({len(keys)} in all)" if len(keys) > limit else ""
+            shown = ", ".join(repr(k) for k in keys[:limit]) + more
+            listed.append(f"{name}.{place}: {shown or '(none)'}")
+    if found:
+        print(f"LOOKED_UP {key!r} is at " + " and ".join(found) + ".")
+    elif listed:
+        print(f"LOOKED_UP {key!r} is in none of them; their keys are:")
+        print("\\n".join(listed))
+_ctxbench_where_is(KEY)
+del _ctxbench_where_is
+"""
+
+
+def missing_key(result: CellResult) -> str | None:
+    """The key of a failed run's `KeyError: 'key'` (None: another error, or a key that is no string)."""
+    match = KEY_ERROR.match(exception_line(result))
+    if match is None:
+        return None
+    try:
+        key = ast.literal_eval(match.group(1))
+    except (ValueError, SyntaxError):
+        return None
+    return key if isinstance(key, str) else None
+
+
+def where_is_key_code(key: str) -> str:
+    code = WHERE_IS_KEY.replace("_ctxbench_where_is(KEY)", f"_ctxbench_where_is({key!r})")
+    return code.replace("LOOKED_UP", LOOKED_UP)
+
+
 def normalized(text: str) -> str:
     return " ".join(text.split())
 
@@ -167,6 +219,7 @@ ERROR_FIRST = "Your code failed: "
 SILENT = "Your code ran and printed nothing."
 NO_BODY = "has no code yet, only its docstring: write the body that computes the result, and print it on an example."
 SUBMIT_HOW = "To submit it, reply with this line:"
+LOOKED_UP = "Looked up in the session's AnnData objects:"
 
 
 @dataclass(frozen=True)
