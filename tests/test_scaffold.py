@@ -289,11 +289,12 @@ def test_key_hint_says_where_a_missing_key_is(tmp_path):
     assert result.totals.scaffold_exec_s == pytest.approx(sum(p["duration_s"] for p in probes))
 
 
-def test_key_hint_acts_on_string_keys_only_and_when_switched_on(tmp_path):
-    replies = [code(LOAD + "adata.uns['n_genes']"), code("{}[3]"), "FINAL_ANSWER: nothing"]
+def test_key_hint_acts_on_keys_only_not_messages_and_when_switched_on(tmp_path):
+    replies = [code(LOAD + "adata.uns['n_genes']"), code("{}[3]"), code("raise KeyError('No \"neighbors\" in .uns')"),
+               "FINAL_ANSWER: nothing"]  # fmt: skip
     for scaffold, probes in (({}, 0), ({"key_hint": True}, 1)):
         out = tmp_path / str(probes)
-        result = run_episode(make_config(out, replies, scaffold=scaffold, budget={"max_steps": 2}))
+        result = run_episode(make_config(out, replies, scaffold=scaffold, budget={"max_steps": 3}))
         assert len(events(result, "scaffold_probe")) == probes
         first = next(e["content"] for e in events(result, "event") if e["kind"] == "observation")
         assert ("'n_genes' is at adata.obs['n_genes']." in first) == bool(probes)

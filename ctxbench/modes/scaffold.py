@@ -192,7 +192,8 @@ del _ctxbench_where_is
 
 
 def missing_key(result: CellResult) -> str | None:
-    """The key of a failed run's `KeyError: 'key'` (None: another error, or a key that is no string)."""
+    """The key of a failed run's `KeyError: 'key'` (None: another error, a key that is no string, or
+    a message)."""
     match = KEY_ERROR.match(exception_line(result))
     if match is None:
         return None
@@ -200,7 +201,8 @@ def missing_key(result: CellResult) -> str | None:
         key = ast.literal_eval(match.group(1))
     except (ValueError, SyntaxError):
         return None
-    return key if isinstance(key, str) else None
+    # scanpy raises KeyError('No "neighbors" in .uns'): a message, not a key to look up
+    return key if isinstance(key, str) and key and not any(c.isspace() for c in key) else None
 
 
 def where_is_key_code(key: str) -> str:
