@@ -14,8 +14,8 @@ from ctxbench.llm.base import ModelConfig
 from ctxbench.llm.llama_server import LlamaServer
 
 REBUILD_HINT = (
-    "The llama-cpp-python build does not run on this CPU. Rebuild it with other flags, e.g.\n"
-    "  LLAMA_CMAKE_ARGS='-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF' bash scripts/setup.sh"
+    "The llama.cpp build does not run on this CPU. Rebuild it (llama-server and llama-cpp-python) with "
+    "other flags, e.g.\n  LLAMA_CMAKE_ARGS='-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF' bash scripts/setup.sh"
 )
 
 

@@ -34,6 +34,7 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v curl >/dev/null || need_apt+=(curl ca-certificates)
 command -v g++ >/dev/null || need_apt+=(g++)  # llama.cpp is compiled here
+command -v cmake >/dev/null || need_apt+=(cmake)  # ... llama-server with it
 command -v mkfs.ext4 >/dev/null || [ -x /usr/sbin/mkfs.ext4 ] || need_apt+=(e2fsprogs)  # sized /work
 command -v "$PYTHON" >/dev/null || need_apt+=(python3)
 "$PYTHON" -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)  # Debian splits venv out
@@ -78,6 +79,9 @@ if [ "$(cat .venv/.llama-build-key 2>/dev/null)" != "$build_key" ]; then
   echo "$build_key" > .venv/.llama-build-key
 fi
 .venv/bin/python -c "import llama_cpp, openai, anndata, sklearn" # fail here, not mid-run
+log "llama-server, built from the same llama.cpp source with the same flags (once)"
+server=$(bash scripts/build_llama_server.sh "$CACHE" "$LLAMA_CMAKE_ARGS")
+ln -sf "$server" .venv/bin/llama-server
 
 log "the sandbox's own packages (analysis packages only, bundled datasets removed)"
 bash scripts/sandbox_env.sh

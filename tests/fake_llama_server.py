@@ -1,5 +1,5 @@
-"""Stands in for `python -m llama_cpp.server` in tests of how the harness treats its server: it
-answers /v1/models and chat completions like llama-cpp-python, and misbehaves on request.
+"""Stands in for the embedded llama.cpp server (llama-server or llama_cpp.server) in tests of how
+the harness treats it: it answers /v1/models and chat completions, and misbehaves on request.
 
     python tests/fake_llama_server.py --port P --behaviour crash_after:N | hang_after:N [--ignore-sigterm]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ctxbench.errors import LLMUnavailable, ServerCrashed
+from ctxbench.errors import HarnessError, LLMUnavailable, ServerCrashed
 from ctxbench.llm import llama_server
 from ctxbench.llm.base import ModelConfig
 from ctxbench.llm.llama_server import LlamaServer, LocalLlamaLLM, Speed
@@ -151,3 +151,49 @@ def test_a_server_deaf_to_sigterm_still_dies_with_a_killed_harness(tmp_path):
     assert not server_outlives_killed_holder(program, str(tmp_path)), (
         "a server that ignores SIGTERM outlived its harness"
     )
+
+
+def test_llama_server_is_started_with_one_slot_tool_parsing_and_the_chosen_drafting(tmp_path, monkeypatch):
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    binary = tmp_path / "llama-server"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    monkeypatch.setenv("CTXBENCH_LLAMA_SERVER", str(binary))
+    plain = LlamaServer(ModelConfig(model_path=model, n_ctx=4096, speculative="none"), tmp_path / "log").command()
+    assert plain[0] == str(binary) and "--jinja" in plain and "--spec-type" not in plain
+    assert plain[plain.index("--parallel") + 1] == "1" and plain[plain.index("--ctx-size") + 1] == "4096"
+    drafted = LlamaServer(ModelConfig(model_path=model), tmp_path / "log").command()  # the default drafts
+    assert drafted[drafted.index("--spec-type") + 1] == "ngram-mod"
+    python = LlamaServer(ModelConfig(model_path=model, local_server="llama-cpp-python"), tmp_path / "log").command()
+    assert python[1:3] == ["-m", "llama_cpp.server"]
+
+
+def test_a_missing_llama_server_says_how_to_get_it(tmp_path, monkeypatch):
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setenv("CTXBENCH_LLAMA_SERVER", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(llama_server.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(HarnessError, match=r"llama-server not found: run `bash scripts/setup.sh`"):
+        LlamaServer(ModelConfig(model_path=model), tmp_path / "log").command()
+
+
+def test_a_tool_call_written_as_a_json_block_is_read_as_one():
+    from ctxbench.llm.llama_server import tool_call_in_text
+
+    tools = [{"type": "function", "function": {"name": n}} for n in ("run_python", "final_answer")]
+    fenced = '```json\n{\n  "name": "run_python",\n  "arguments": {"code": "print(6 * 7)"}\n}\n```'
+    call = tool_call_in_text(fenced, tools, 3)
+    assert call is not None and (call.id, call.name, json.loads(call.arguments)) == (
+        "call_text_3", "run_python", {"code": "print(6 * 7)"})  # fmt: skip
+    assert tool_call_in_text('{"name": "final_answer", "arguments": {"answer": "x"}}', tools, 0) is not None
+    for text in (
+        '```json\n{"name": "fly", "arguments": {}}\n```',  # a tool not offered
+        'I will run it: ```json\n{"name": "run_python", "arguments": {"code": "1"}}\n```',  # prose around it
+        '```json\n{"name": "run_python", "arguments": {"code": "1"}, "extra": 1}\n```',
+        '```json\n{"name": "run_python", "arguments": [1]}\n```',
+        '```json\n{"name": "run_python", "arguments": {"code": \n```',  # cut off
+        "```python\nprint(1)\n```",
+    ):
+        assert tool_call_in_text(text, tools, 0) is None, text

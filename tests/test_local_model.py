@@ -26,6 +26,21 @@ def test_local_server_answers_with_usage_and_stops(local_model_path, tmp_path):
     assert llm.server.process is None or llm.server.process.poll() is not None  # server stopped
 
 
+def test_the_local_server_reports_the_prompt_tokens_its_cache_served(local_model_path, tmp_path):
+    llm = make_backend(ModelConfig(reply_tokens=16, temperature=0.0), log_dir=tmp_path)
+    task = {"role": "user", "content": "List three prime numbers. " + "Answer briefly. " * 40}
+    try:
+        first = llm.generate([task], seed=0)
+        second = llm.generate([task, {"role": "assistant", "content": first.text},
+                               {"role": "user", "content": "Two more."}], seed=0)  # fmt: skip
+    finally:
+        llm.close()
+    assert first.usage.cached_tokens is not None and second.usage.cached_tokens is not None
+    # the second prompt starts with the first one: the cache served at least that prefix
+    assert second.usage.cached_tokens >= first.usage.prompt_tokens - 2
+    assert second.usage.cached_tokens < second.usage.prompt_tokens
+
+
 def test_the_count_of_a_conversation_without_system_message_is_the_servers(local_model_path, tmp_path):
     from ctxbench.llm.tokens import counter_for
 

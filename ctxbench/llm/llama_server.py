@@ -1,5 +1,9 @@
-"""The embedded default model: a llama.cpp server (llama-cpp-python) on loopback, started and stopped
-by the harness, spoken to through the same OpenAI-compatible client as any remote model.
+"""The embedded default model: a llama.cpp server on loopback, started and stopped by the harness,
+spoken to through the same OpenAI-compatible client as any remote model. Two servers can serve it
+(config `model.local_server`): llama.cpp's own `llama-server`, which scripts/setup.sh builds from
+the llama.cpp source vendored in the pinned llama-cpp-python (it reports the prompt tokens its KV
+cache served, parses tool calls with the model's chat template, and drafts from n-grams), and
+llama-cpp-python's server (`python -m llama_cpp.server`), which does none of those.
 
 The server is the one part of an episode that can die under it (a build for another CPU crashes on
 the first token), and the one that keeps computing a request its client gave up on. So it is
@@ -13,6 +17,8 @@ import ctypes
 import ctypes.util
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +35,7 @@ import openai
 
 from ctxbench.errors import HarnessError, ServerCrashed
 from ctxbench.events import Message
-from ctxbench.llm.base import BACKENDS, ModelConfig
+from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall
 from ctxbench.llm.openai_compat import OpenAICompatLLM
 
 READY_TIMEOUT_S = 120
@@ -39,6 +45,43 @@ MIN_TIMEOUT_S = 30.0  # server hiccups, first-call warm-up
 TIMEOUT_SLACK = 3.0  # a request may take this many times its expected duration before it is abandoned
 CHARS_PER_TOKEN = 3.0  # a cautious prompt-size estimate (code and JSON run about 3-4 characters a token)
 LOG_TAIL_LINES = 15
+
+
+def llama_server_binary() -> Path:
+    """$CTXBENCH_LLAMA_SERVER, else the one setup put beside the venv's Python, else on PATH."""
+    candidates = [os.environ.get("CTXBENCH_LLAMA_SERVER"), str(Path(sys.executable).parent / "llama-server"),
+                  shutil.which("llama-server")]  # fmt: skip
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    raise HarnessError(
+        "llama-server not found: run `bash scripts/setup.sh` (it builds it), or set model.local_server "
+        "to llama-cpp-python"
+    )
+
+
+FENCED_JSON = re.compile(r"\A\s*(?:```(?:json)?\s*)?(\{.*\})\s*(?:```)?\s*\Z", re.DOTALL)
+
+
+def tool_call_in_text(text: str, tools: list[dict[str, Any]], number: int) -> ToolCall | None:
+    """A reply that is one JSON object `{"name": <an offered tool>, "arguments": {...}}`, fenced or
+    not: how both embedded Qwen2.5-Coder models write a tool call (llama-server parses the
+    `<tool_call>` tags their chat template asks for, which they do not write)."""
+    match = FENCED_JSON.match(text)
+    if match is None:
+        return None
+    try:
+        call = json.loads(match.group(1), strict=False)  # a raw line break inside the code string is common
+    except ValueError:
+        return None
+    offered = {t.get("function", {}).get("name") for t in tools}
+    if not isinstance(call, dict) or set(call) != {"name", "arguments"} or call["name"] not in offered:
+        return None
+    arguments = call["arguments"]
+    if not isinstance(arguments, (dict, str)):
+        return None
+    text_arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return ToolCall(f"call_text_{number}", call["name"], text_arguments)
 
 
 def free_port() -> int:
@@ -71,7 +114,7 @@ class Speed:
 
 
 class LlamaServer:
-    """A llama_cpp.server child process; use as a context manager so it always stops."""
+    """A llama-server (or llama_cpp.server) child process; use as a context manager so it always stops."""
 
     def __init__(self, config: ModelConfig, log_path: Path, python: str = sys.executable) -> None:
         self.model_path = config.gguf_path()
@@ -81,7 +124,7 @@ class LlamaServer:
             )
         self.config = config
         self.log_path = log_path
-        self.python = python  # another venv's interpreter serves another llama.cpp build (bench)
+        self.python = python  # another venv's llama_cpp.server serves another llama.cpp build (bench)
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None  # None: not running by our choice
         self.speed: Speed | None = None  # measured by probe()
@@ -94,6 +137,16 @@ class LlamaServer:
 
     def command(self) -> list[str]:
         c = self.config
+        if c.local_server == "llama-server":
+            return [
+                str(llama_server_binary()),
+                "--model", str(self.model_path), "--alias", c.name,
+                "--host", "127.0.0.1", "--port", str(self.port),
+                "--ctx-size", str(c.n_ctx), "--threads", str(c.n_threads), "--threads-batch", str(c.n_threads),
+                # One slot: one request at a time, as the Python server; the whole n_ctx is its own.
+                "--parallel", "1", "--jinja", "--no-webui",
+                *(["--spec-type", c.speculative] if c.speculative != "none" else []),
+            ]  # fmt: skip
         return [
             self.python, "-m", "llama_cpp.server",
             "--model", str(self.model_path), "--model_alias", c.name,
@@ -233,6 +286,7 @@ class LocalLlamaLLM(OpenAICompatLLM):
     def __init__(self, config: ModelConfig, *, log_path: Path) -> None:
         shared = _SHARED.get(server_key(config))
         self.owns_server = shared is None
+        self.calls = 0  # numbers the ids of tool calls read from text
         self.server = shared or LlamaServer(config, log_path).start()
         try:
             if self.server.speed is None:
@@ -241,6 +295,17 @@ class LocalLlamaLLM(OpenAICompatLLM):
         except BaseException:
             self.close_server()
             raise
+
+    def generate(
+        self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
+        tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
+    ) -> LLMReply:  # fmt: skip
+        """As any OpenAI-compatible call; a tool call the server left in the text is read from it."""
+        reply = super().generate(messages, seed=seed, reply_tokens=reply_tokens, tools=tools, temperature=temperature)
+        if tools and not reply.tool_calls and (call := tool_call_in_text(reply.text, tools, self.calls)):
+            reply.tool_calls, reply.text, reply.tool_calls_from_text = [call], "", True
+        self.calls += 1
+        return reply
 
     @property
     def speed(self) -> Speed:
