@@ -17,7 +17,7 @@ if [ -x "$OUT/llama-server" ]; then
   echo "$OUT/llama-server"
   exit 0
 fi
-echo "building llama-server $VERSION into $OUT (~10 min on 2 cores): $FLAGS" >&2
+echo "building llama-server $VERSION into $OUT (9-13 min on 2 cores): $FLAGS" >&2
 command -v cmake >/dev/null || { echo "cmake is needed to build llama-server (apt-get install cmake)" >&2; exit 1; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
