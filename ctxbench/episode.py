@@ -170,6 +170,14 @@ class Episode:
             self.definitions.update(dict.fromkeys(top_level_definitions(code), code))
         return result
 
+    def run_for_scaffold(self, event: str, code: str, **meta: Any) -> CellResult:
+        """A cell the harness runs in the agent's session for its scaffolding (preload, key_hint):
+        traced as `event`, its seconds charged to the scaffolding, never counted as the agent's cell."""
+        result = self.sandbox.run_cell(code)
+        self.totals.scaffold_exec_s += result.duration_s
+        self.trace.emit(event, step=self.totals.steps, code=code, **meta, **result.to_record())
+        return result
+
     def count_malformed(self, kind: str) -> None:
         self.totals.format_errors += 1
         self.totals.malformed[kind] = self.totals.malformed.get(kind, 0) + 1

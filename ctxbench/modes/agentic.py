@@ -83,9 +83,7 @@ def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
 
 def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:
     """The scaffold's imports, run by the harness before the first step (traced, not the agent's cell)."""
-    result = episode.sandbox.run_cell(scaffold.preload_code())
-    episode.totals.scaffold_exec_s += result.duration_s
-    episode.trace.emit("preload", code=scaffold.preload_code(), **result.to_record())
+    result = episode.run_for_scaffold("preload", scaffold.preload_code())
     if result.outcome != "ok":
         raise HarnessError(f"scaffold.preload failed: {result.render()[-300:]}")
 
@@ -136,10 +134,7 @@ def key_hint(episode: Episode, result: CellResult) -> str:
     key = missing_key(result)
     if key is None:
         return ""
-    code = where_is_key_code(key)
-    probe = episode.sandbox.run_cell(code)
-    episode.totals.scaffold_exec_s += probe.duration_s
-    episode.trace.emit("scaffold_probe", step=episode.totals.steps, piece="key_hint", code=code, **probe.to_record())
+    probe = episode.run_for_scaffold("scaffold_probe", where_is_key_code(key), piece="key_hint")
     return probe.stdout.strip() + "\n" if probe.outcome == "ok" and probe.stdout.strip() else ""
 
 
