@@ -12,6 +12,7 @@ from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
 from ctxbench.modes.scaffold import (
     ERROR_FIRST,
+    LOOKED_UP,
     WORKED_EXAMPLE,
     RepeatGuard,
     ScaffoldConfig,
@@ -135,7 +136,7 @@ def key_hint(episode: Episode, result: CellResult) -> str:
     if key is None:
         return ""
     probe = episode.run_for_scaffold("scaffold_probe", where_is_key_code(key), piece="key_hint")
-    return probe.stdout.strip() + "\n" if probe.outcome == "ok" and probe.stdout.strip() else ""
+    return f"{LOOKED_UP} {probe.stdout.strip()}\n" if probe.outcome == "ok" and probe.stdout.strip() else ""
 
 
 def watched_answer(episode: Episode, scaffold: ScaffoldConfig) -> Path | None:

@@ -182,9 +182,9 @@ def _ctxbench_where_is(key, limit=12):
             shown = ", ".join(repr(k) for k in keys[:limit]) + more
             listed.append(f"{name}.{place}: {shown or '(none)'}")
     if found:
-        print(f"LOOKED_UP {key!r} is at " + " and ".join(found) + ".")
+        print(f"{key!r} is at " + " and ".join(found) + ".")
     elif listed:
-        print(f"LOOKED_UP {key!r} is in none of them; their keys are:")
+        print(f"{key!r} is in none of them; their keys are:")
         print("\\n".join(listed))
 _ctxbench_where_is(KEY)
 del _ctxbench_where_is
@@ -206,8 +206,7 @@ def missing_key(result: CellResult) -> str | None:
 
 
 def where_is_key_code(key: str) -> str:
-    code = WHERE_IS_KEY.replace("_ctxbench_where_is(KEY)", f"_ctxbench_where_is({key!r})")
-    return code.replace("LOOKED_UP", LOOKED_UP)
+    return WHERE_IS_KEY.replace("_ctxbench_where_is(KEY)", f"_ctxbench_where_is({key!r})")
 
 
 def normalized(text: str) -> str:
