@@ -177,23 +177,3 @@ def test_a_missing_llama_server_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(HarnessError, match=r"llama-server not found: run `bash scripts/setup.sh`"):
         LlamaServer(ModelConfig(model_path=model), tmp_path / "log").command()
-
-
-def test_a_tool_call_written_as_a_json_block_is_read_as_one():
-    from ctxbench.llm.llama_server import tool_call_in_text
-
-    tools = [{"type": "function", "function": {"name": n}} for n in ("run_python", "final_answer")]
-    fenced = '```json\n{\n  "name": "run_python",\n  "arguments": {"code": "print(6 * 7)"}\n}\n```'
-    call = tool_call_in_text(fenced, tools, 3)
-    assert call is not None and (call.id, call.name, json.loads(call.arguments)) == (
-        "call_text_3", "run_python", {"code": "print(6 * 7)"})  # fmt: skip
-    assert tool_call_in_text('{"name": "final_answer", "arguments": {"answer": "x"}}', tools, 0) is not None
-    for text in (
-        '```json\n{"name": "fly", "arguments": {}}\n```',  # a tool not offered
-        'I will run it: ```json\n{"name": "run_python", "arguments": {"code": "1"}}\n```',  # prose around it
-        '```json\n{"name": "run_python", "arguments": {"code": "1"}, "extra": 1}\n```',
-        '```json\n{"name": "run_python", "arguments": [1]}\n```',
-        '```json\n{"name": "run_python", "arguments": {"code": \n```',  # cut off
-        "```python\nprint(1)\n```",
-    ):
-        assert tool_call_in_text(text, tools, 0) is None, text

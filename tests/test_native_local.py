@@ -4,7 +4,7 @@ Until now the protocol had only met a fake HTTP server; researchers with an API 
 llama-server parses `<tool_call>{...}</tool_call>` with the GGUF's chat template, but both embedded
 Qwen2.5-Coder models write a call as a ```json block instead (the 1.5B sometimes inside `<tools>`);
 `tool_choice: required` does not force the tags (the 0.5B then pads with newlines to the reply
-limit). The local backend reads a reply that is exactly such a call as the call. What this test
+limit). The backend (any OpenAI-compatible one) reads a reply that is exactly such a call as the call. What this test
 holds: calls read on the real server are run, answered by `tool` messages carrying their ids, and
 the server takes the conversation back in that shape. What it cannot hold yet: the 0.5B's first
 call is rarely valid JSON (its code strings lose a brace or run to the reply limit), so whether

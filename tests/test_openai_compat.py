@@ -9,7 +9,7 @@ import pytest
 
 from ctxbench.errors import ContextOverflow, HarnessError, LLMUnavailable
 from ctxbench.llm.base import ModelConfig
-from ctxbench.llm.openai_compat import OpenAICompatLLM
+from ctxbench.llm.openai_compat import OpenAICompatLLM, tool_call_in_text
 
 COMPLETION = {
     "id": "c1", "object": "chat.completion", "created": 0, "model": "fake-model",
@@ -171,3 +171,39 @@ def test_a_calls_own_temperature_is_sampled_at_alone(config, monkeypatch):
     assert (bodies[0]["temperature"], "top_p" in bodies[0]) == (config.temperature, False)
     assert (bodies[1]["temperature"], bodies[1]["top_p"]) == (0.9, 1.0)  # no nucleus cut on a retry
     assert (bodies[2]["temperature"], "top_p" in bodies[2]) == (0.0, False)  # greedy: nothing to cut
+
+
+def test_a_tool_call_written_as_a_json_block_is_read_as_one():
+    tools = [{"type": "function", "function": {"name": n}} for n in ("run_python", "final_answer")]
+    fenced = '```json\n{\n  "name": "run_python",\n  "arguments": {"code": "print(6 * 7)"}\n}\n```'
+    call = tool_call_in_text(fenced, tools, 3)
+    assert call is not None and (call.id, call.name, json.loads(call.arguments)) == (
+        "call_text_3", "run_python", {"code": "print(6 * 7)"})  # fmt: skip
+    assert tool_call_in_text('{"name": "final_answer", "arguments": {"answer": "x"}}', tools, 0) is not None
+    for text in (
+        '```json\n{"name": "fly", "arguments": {}}\n```',  # a tool not offered
+        'I will run it: ```json\n{"name": "run_python", "arguments": {"code": "1"}}\n```',  # prose around it
+        '```json\n{"name": "run_python", "arguments": {"code": "1"}, "extra": 1}\n```',
+        '```json\n{"name": "run_python", "arguments": [1]}\n```',
+        '```json\n{"name": "run_python", "arguments": {"code": \n```',  # cut off
+        "```python\nprint(1)\n```",
+    ):
+        assert tool_call_in_text(text, tools, 0) is None, text
+
+
+def test_any_compatible_endpoint_reads_a_call_left_in_the_text_only_when_tools_were_offered(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    block = '```json\n{"name": "run_python", "arguments": {"code": "print(1)"}}\n```'
+    message = {"role": "assistant", "content": block}
+    monkeypatch.setitem(COMPLETION, "choices", [{"index": 0, "finish_reason": "stop", "message": message}])
+    tools = [{"type": "function", "function": {"name": "run_python"}}]
+    server = FakeServer(failures=0)
+    try:
+        llm = OpenAICompatLLM(config, base_url=server.url)
+        with_tools = llm.generate([{"role": "user", "content": "hi"}], tools=tools)
+        without = llm.generate([{"role": "user", "content": "hi"}])
+    finally:
+        server.close()
+    assert [(c.id, c.name) for c in with_tools.tool_calls] == [("call_text_0", "run_python")]
+    assert with_tools.text == "" and with_tools.tool_calls_from_text
+    assert without.text == block and not without.tool_calls and not without.tool_calls_from_text

@@ -122,7 +122,7 @@ class LLMReply:
     from_cache: bool = False  # served by the response cache: latency and cost are the original call's
     retries: int = 0  # failed attempts before this reply
     retry_s: float = 0.0  # time those attempts and the backoff took (not in latency_s)
-    tool_calls_from_text: bool = False  # the backend read the call from the reply's text (see llama_server)
+    tool_calls_from_text: bool = False  # the backend read the call from the reply's text (see openai_compat)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)

@@ -17,7 +17,6 @@ import ctypes
 import ctypes.util
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -35,7 +34,7 @@ import openai
 
 from ctxbench.errors import HarnessError, ServerCrashed
 from ctxbench.events import Message
-from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall
+from ctxbench.llm.base import BACKENDS, ModelConfig
 from ctxbench.llm.openai_compat import OpenAICompatLLM
 
 READY_TIMEOUT_S = 120
@@ -58,30 +57,6 @@ def llama_server_binary() -> Path:
         "llama-server not found: run `bash scripts/setup.sh` (it builds it), or set model.local_server "
         "to llama-cpp-python"
     )
-
-
-FENCED_JSON = re.compile(r"\A\s*(?:```(?:json)?\s*)?(\{.*\})\s*(?:```)?\s*\Z", re.DOTALL)
-
-
-def tool_call_in_text(text: str, tools: list[dict[str, Any]], number: int) -> ToolCall | None:
-    """A reply that is one JSON object `{"name": <an offered tool>, "arguments": {...}}`, fenced or
-    not: how both embedded Qwen2.5-Coder models write a tool call (llama-server parses the
-    `<tool_call>` tags their chat template asks for, which they do not write)."""
-    match = FENCED_JSON.match(text)
-    if match is None:
-        return None
-    try:
-        call = json.loads(match.group(1), strict=False)  # a raw line break inside the code string is common
-    except ValueError:
-        return None
-    offered = {t.get("function", {}).get("name") for t in tools}
-    if not isinstance(call, dict) or set(call) != {"name", "arguments"} or call["name"] not in offered:
-        return None
-    arguments = call["arguments"]
-    if not isinstance(arguments, (dict, str)):
-        return None
-    text_arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    return ToolCall(f"call_text_{number}", call["name"], text_arguments)
 
 
 def free_port() -> int:
@@ -286,7 +261,6 @@ class LocalLlamaLLM(OpenAICompatLLM):
     def __init__(self, config: ModelConfig, *, log_path: Path) -> None:
         shared = _SHARED.get(server_key(config))
         self.owns_server = shared is None
-        self.calls = 0  # numbers the ids of tool calls read from text
         self.server = shared or LlamaServer(config, log_path).start()
         try:
             if self.server.speed is None:
@@ -295,17 +269,6 @@ class LocalLlamaLLM(OpenAICompatLLM):
         except BaseException:
             self.close_server()
             raise
-
-    def generate(
-        self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,
-        tools: list[dict[str, Any]] | None = None, temperature: float | None = None,
-    ) -> LLMReply:  # fmt: skip
-        """As any OpenAI-compatible call; a tool call the server left in the text is read from it."""
-        reply = super().generate(messages, seed=seed, reply_tokens=reply_tokens, tools=tools, temperature=temperature)
-        if tools and not reply.tool_calls and (call := tool_call_in_text(reply.text, tools, self.calls)):
-            reply.tool_calls, reply.text, reply.tool_calls_from_text = [call], "", True
-        self.calls += 1
-        return reply
 
     @property
     def speed(self) -> Speed:

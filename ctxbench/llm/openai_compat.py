@@ -1,5 +1,6 @@
 """Any OpenAI-compatible chat endpoint (OpenAI itself, a local llama.cpp server, vLLM, ...)."""
 
+import json
 import os
 import re
 import time
@@ -25,6 +26,7 @@ class OpenAICompatLLM:
     def __init__(self, config: ModelConfig, *, base_url: str | None = None, api_key: str | None = None) -> None:
         self.config = config
         self.model = config.name
+        self.text_calls = 0
         local = is_local_url(base_url or config.base_url)
         key = api_key or os.environ.get(config.api_key_env) or ("local" if local else None)
         if not key:
@@ -66,7 +68,7 @@ class OpenAICompatLLM:
         latency, retry_s = attempts[-1], time.perf_counter() - started - attempts[-1]
         choice = response.choices[0]
         usage = _usage_of(response)
-        return LLMReply(
+        reply = LLMReply(
             text=choice.message.content or "",
             finish_reason=choice.finish_reason or "unknown",
             usage=usage,
@@ -81,6 +83,10 @@ class OpenAICompatLLM:
                 if getattr(c, "function", None) is not None
             ],
         )
+        if tools and not reply.tool_calls and (call := tool_call_in_text(reply.text, tools, self.text_calls)):
+            reply.tool_calls, reply.text, reply.tool_calls_from_text = [call], "", True
+            self.text_calls += 1  # numbers their ids
+        return reply
 
     def timeout_for(self, messages: list[Message], reply_tokens: int) -> float:
         """Seconds one attempt may take."""
@@ -107,6 +113,31 @@ class OpenAICompatLLM:
 
     def close(self) -> None:
         self._client.close()
+
+
+FENCED_JSON = re.compile(r"\A\s*(?:```(?:json)?\s*)?(\{.*\})\s*(?:```)?\s*\Z", re.DOTALL)
+
+
+def tool_call_in_text(text: str, tools: list[dict[str, Any]], number: int) -> ToolCall | None:
+    """A reply that is one JSON object `{"name": <an offered tool>, "arguments": {...}}`, fenced or
+    not: how both embedded Qwen2.5-Coder models write a tool call (llama-server parses the
+    `<tool_call>` tags their chat template asks for, which they do not write). Read here, for every
+    compatible endpoint, so the same model behind another URL is read the same way."""
+    match = FENCED_JSON.match(text)
+    if match is None:
+        return None
+    try:
+        call = json.loads(match.group(1), strict=False)  # a raw line break inside the code string is common
+    except ValueError:
+        return None
+    offered = {t.get("function", {}).get("name") for t in tools}
+    if not isinstance(call, dict) or set(call) != {"name", "arguments"} or call["name"] not in offered:
+        return None
+    arguments = call["arguments"]
+    if not isinstance(arguments, (dict, str)):
+        return None
+    text_arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return ToolCall(f"call_text_{number}", call["name"], text_arguments)
 
 
 CONTEXT_OVERFLOW_CODES = {"context_length_exceeded", "exceed_context_size_error"}  # OpenAI, llama.cpp servers
