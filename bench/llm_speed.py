@@ -4,11 +4,15 @@ each prompt the server's KV cache served, and how much longer a step takes than 
 
     .venv/bin/python bench/llm_speed.py [--server llama-server|llama-cpp-python] [--speculative ngram-mod]
         [--policies full_history,sliding_window,observation_masking] [--steps 8] [--model NAME]
+        [--server-python OTHER_VENV/bin/python]
+
+Another build compares the same way: `CTXBENCH_LLAMA_SERVER=/path/llama-server` for llama-server,
+`--server-python` (that venv's llama_cpp.server) for llama-cpp-python.
 
 Raw speed: a long fresh prompt with a one-token reply (prompt processing), then a 200-token reply
 (generation), as the server itself times them. Then, per context policy, an agent-like episode: the
 real policy builds each step's messages from the history (the system prompt, the task, the model's
-own replies and 40-line observations), the server answers, and the reply joins the history. Per
+own replies and short observations), the server answers, and the reply joins the history. Per
 step: prompt tokens sent, the tokens its cache served, the wall time, and the latency ratio, wall
 time ÷ (reply tokens ÷ generation tokens/s): 1.0 means the step cost only its generation.
 CPU-bound: run it on an otherwise idle machine; the load average is printed beside the figures.
@@ -63,9 +67,9 @@ def observation(step: int, lines: int) -> str:
 class Server:
     """The harness's server for `config`, and what it says about each request."""
 
-    def __init__(self, config: ModelConfig, log: Path) -> None:
+    def __init__(self, config: ModelConfig, log: Path, python: str) -> None:
         self.config, self.log = config, log
-        self.server = LlamaServer(config, log)
+        self.server = LlamaServer(config, log, python=python)
         self.client: openai.OpenAI | None = None
 
     def __enter__(self) -> "Server":
@@ -168,6 +172,7 @@ def main() -> int:
     parser.add_argument("--reply-tokens", type=int, default=160)
     parser.add_argument("--observation-lines", type=int, default=8)
     parser.add_argument("--model", default=ModelConfig().name)
+    parser.add_argument("--server-python", default=sys.executable, help="llama-cpp-python: the venv to serve from")
     args = parser.parse_args()
     config = ModelConfig(name=args.model, local_server=args.server, speculative=args.speculative)
     counter = GGUFTokenCounter(config.gguf_path())
@@ -175,7 +180,7 @@ def main() -> int:
     results: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            with Server(config, Path(tmp) / "server.log") as server:
+            with Server(config, Path(tmp) / "server.log", args.server_python) as server:
                 raw_speed(server)  # warm-up: the first calls page the weights in
                 prompt_tps, generation_tps = raw_speed(server)
                 for name in args.policies.split(","):
