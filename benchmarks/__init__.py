@@ -15,6 +15,7 @@ from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
 from benchmarks.pbmc_cell_cycle.task import PbmcCellCycleConfig
 from benchmarks.pbmc_clustering.task import PbmcClusteringConfig
 from benchmarks.pbmc_markers.task import PbmcMarkersConfig
+from benchmarks.smoke_sum.task import SmokeSumConfig
 
 _CONFIGS = (
     PbmcAnnotationConfig,
@@ -24,6 +25,7 @@ _CONFIGS = (
     KrumsiekTrajectoryConfig,
     MLTabularConfig,
     HumanEvalConfig,
+    SmokeSumConfig,
 )
 if TYPE_CHECKING:
     AnyTaskConfig = TaskConfig

@@ -91,6 +91,18 @@ def test_native_tool_protocol_round_trip(tmp_path):
     assert offered <= answered  # every tool call got its tool message
 
 
+def test_a_failed_cell_is_answered_in_the_protocols_own_terms(tmp_path):
+    """A native-mode model told to reply with "a ```python block" writes one, which is no tool call."""
+    failing = {"tool_calls": [{"name": "run_python", "arguments": '{"code": "1 / 0"}'}]}
+    native = run_episode(make_config(tmp_path / "native", [failing, failing], tool_protocol="native",
+                                     budget={"max_steps": 2}))  # fmt: skip
+    (told,) = [m for m in observations(native) if "ZeroDivisionError" in m]
+    assert "Call run_python again" in told and "```python" not in told
+    text = run_episode(make_config(tmp_path / "text", [code("1 / 0"), code("1 / 0")], budget={"max_steps": 2}))
+    (told,) = [m for m in observations(text) if "ZeroDivisionError" in m]
+    assert "corrected, complete ```python block" in told
+
+
 def test_controller_keeps_the_best_proposal_and_stops_at_target(tmp_path):
     replies = [
         code("def predict(train, test):\n    return 1 / 0"),

@@ -9,7 +9,7 @@ import pytest
 
 from ctxbench.errors import ContextOverflow, HarnessError, LLMUnavailable
 from ctxbench.llm.base import ModelConfig
-from ctxbench.llm.openai_compat import OpenAICompatLLM, tool_call_in_text
+from ctxbench.llm.openai_compat import OpenAICompatLLM, tool_calls_in_text
 
 COMPLETION = {
     "id": "c1", "object": "chat.completion", "created": 0, "model": "fake-model",
@@ -176,19 +176,34 @@ def test_a_calls_own_temperature_is_sampled_at_alone(config, monkeypatch):
 def test_a_tool_call_written_as_a_json_block_is_read_as_one():
     tools = [{"type": "function", "function": {"name": n}} for n in ("run_python", "final_answer")]
     fenced = '```json\n{\n  "name": "run_python",\n  "arguments": {"code": "print(6 * 7)"}\n}\n```'
-    call = tool_call_in_text(fenced, tools, 3)
-    assert call is not None and (call.id, call.name, json.loads(call.arguments)) == (
-        "call_text_3", "run_python", {"code": "print(6 * 7)"})  # fmt: skip
-    assert tool_call_in_text('{"name": "final_answer", "arguments": {"answer": "x"}}', tools, 0) is not None
+    (call,) = tool_calls_in_text(fenced, tools, 3)
+    assert (call.id, call.name, json.loads(call.arguments)) == ("call_text_3", "run_python", {"code": "print(6 * 7)"})
+    assert len(tool_calls_in_text('{"name": "final_answer", "arguments": {"answer": "x"}}', tools, 0)) == 1
+    tagged = '<tools>\n{"name": "run_python", "arguments": {"code": "print(1)"}}\n</tools>'  # the 1.5B's way
+    assert [c.name for c in tool_calls_in_text(tagged, tools, 0)] == ["run_python"]
     for text in (
         '```json\n{"name": "fly", "arguments": {}}\n```',  # a tool not offered
         'I will run it: ```json\n{"name": "run_python", "arguments": {"code": "1"}}\n```',  # prose around it
+        '{"name": "run_python", "arguments": {"code": "1"}}\nThen I submit.',
         '```json\n{"name": "run_python", "arguments": {"code": "1"}, "extra": 1}\n```',
         '```json\n{"name": "run_python", "arguments": [1]}\n```',
         '```json\n{"name": "run_python", "arguments": {"code": \n```',  # cut off
+        '{"name": "run_python", "arguments": {"code": "1"}}\n{"name": "final_answer", "arguments": ',  # cut off
         "```python\nprint(1)\n```",
+        "",
     ):
-        assert tool_call_in_text(text, tools, 0) is None, text
+        assert tool_calls_in_text(text, tools, 0) == [], text
+
+
+def test_several_json_calls_in_one_reply_are_several_calls():
+    """Seen with the 0.5B: a run_python call and, below it, a final_answer with a guessed number.
+    Read as two calls, the first runs and the second is answered as not run (one tool per reply)."""
+    tools = [{"type": "function", "function": {"name": n}} for n in ("run_python", "final_answer")]
+    text = ('{"name": "run_python", "arguments": {"code": "print(sum([1, 2]))"}}\n'
+            '```json\n{"name": "final_answer", "arguments": {"answer": "180"}}\n```')  # fmt: skip
+    calls = tool_calls_in_text(text, tools, 5)
+    assert [(c.id, c.name) for c in calls] == [("call_text_5", "run_python"), ("call_text_6", "final_answer")]
+    assert json.loads(calls[1].arguments) == {"answer": "180"}
 
 
 def test_any_compatible_endpoint_reads_a_call_left_in_the_text_only_when_tools_were_offered(config, monkeypatch):
@@ -207,3 +222,24 @@ def test_any_compatible_endpoint_reads_a_call_left_in_the_text_only_when_tools_w
     assert [(c.id, c.name) for c in with_tools.tool_calls] == [("call_text_0", "run_python")]
     assert with_tools.text == "" and with_tools.tool_calls_from_text
     assert without.text == block and not without.tool_calls and not without.tool_calls_from_text
+
+
+def test_tool_call_schema_asks_for_exactly_one_call_of_an_offered_tool(config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    from ctxbench.tools import TOOLS
+
+    tools = [TOOLS.get(name).schema() for name in ("run_python", "final_answer")]
+    server = FakeServer(failures=0)
+    try:
+        constrained = OpenAICompatLLM(config.model_copy(update={"tool_call_schema": True}), base_url=server.url)
+        constrained.generate([{"role": "user", "content": "hi"}], tools=tools)
+        constrained.generate([{"role": "user", "content": "hi"}])  # no tools offered: nothing to constrain
+        OpenAICompatLLM(config, base_url=server.url).generate([{"role": "user", "content": "hi"}], tools=tools)
+    finally:
+        server.close()
+    with_schema, no_tools, off = [r["body"] for r in server.requests]
+    assert "response_format" not in no_tools and "response_format" not in off
+    schema = with_schema["response_format"]["json_schema"]["schema"]
+    assert [c["properties"]["name"] for c in schema["oneOf"]] == [{"const": "run_python"}, {"const": "final_answer"}]
+    run_python = schema["oneOf"][0]["properties"]["arguments"]
+    assert run_python["required"] == ["code"] and run_python["additionalProperties"] is False

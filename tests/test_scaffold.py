@@ -40,6 +40,24 @@ def test_repeat_guard_does_not_rerun_a_failed_reply(tmp_path):
     assert events(result, "llm_call")[1]["reply"]["text"] == FAILING  # the trace keeps what was said
 
 
+def test_repeat_guard_tells_native_tool_calls_apart_and_answers_a_repeat_by_its_id(tmp_path):
+    """A native call's text is empty: keyed on the text, every call would be "the same reply". Seen
+    with the 0.5B: one run_python call sent again and again after it had printed the answer."""
+
+    def call(code_text):
+        return {"tool_calls": [{"name": "run_python", "arguments": {"code": code_text}}]}
+
+    replies = [call("print(6 * 7)"), call("print(7 * 7)"), call("print(6  *  7)"), call("print(1)")]
+    result = run_episode(make_config(tmp_path, replies, tool_protocol="native", scaffold={"repeat_guard": True},
+                                     budget={"max_steps": 4}))  # fmt: skip
+    assert result.totals.cells == 3  # the third call (the first again) did not run
+    (note,) = [f for f in events(result, "feedback") if f["kind"] == "repeated"]
+    assert "same as your reply at step 1, which already ran (its output began: 42)" in note["message"]
+    messages = events(result, "llm_call")[-1]["messages"]
+    repeated = messages[-2]["tool_calls"][0]["id"]  # the call stays, so that its answer pairs with it
+    assert messages[-1] == {"role": "tool", "tool_call_id": repeated, "content": note["message"]}
+
+
 def test_error_first_puts_the_exception_line_on_top(tmp_path):
     result = run(tmp_path, error_first=True)
     observation = next(e for e in events(result, "event") if e["kind"] == "observation")

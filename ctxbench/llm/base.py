@@ -39,6 +39,13 @@ class ModelConfig(BaseModel):
         "context (replies that repeat earlier code), verified by the model itself; no draft model "
         "(measured: the default episode's replies identical, its steps 2.3x faster, +59 MB; bench/llm_speed.py)",
     )
+    tool_call_schema: bool = Field(
+        False,
+        description="When tools are offered, ask the server to constrain the reply to one JSON tool call "
+        "{name, arguments} of an offered tool (response_format json_schema; llama.cpp servers turn it into a "
+        "grammar), read as that call. For small local models whose calls are JSON text that loses a quote or a "
+        "brace. Off: the model's own tool calls, as an API serves them",
+    )
     n_ctx: int = Field(8192, ge=512)
     n_threads: int = Field(2, ge=1)
     temperature: float = Field(0.2, ge=0.0, le=2.0)

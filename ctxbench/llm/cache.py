@@ -30,6 +30,7 @@ class CachedLLM:
             "model": c.name, "backend": c.backend, "base_url": c.base_url,
             "temperature": c.temperature if temperature is None else temperature,
             "max_tokens": reply_tokens or c.reply_tokens, "seed": seed, "tools": tools, "messages": messages,
+            "tool_call_schema": c.tool_call_schema,
         }  # fmt: skip
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 

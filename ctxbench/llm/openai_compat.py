@@ -83,9 +83,9 @@ class OpenAICompatLLM:
                 if getattr(c, "function", None) is not None
             ],
         )
-        if tools and not reply.tool_calls and (call := tool_call_in_text(reply.text, tools, self.text_calls)):
-            reply.tool_calls, reply.text, reply.tool_calls_from_text = [call], "", True
-            self.text_calls += 1  # numbers their ids
+        if tools and not reply.tool_calls and (calls := tool_calls_in_text(reply.text, tools, self.text_calls)):
+            reply.tool_calls, reply.text, reply.tool_calls_from_text = calls, "", True
+            self.text_calls += len(calls)  # numbers their ids
         return reply
 
     def timeout_for(self, messages: list[Message], reply_tokens: int) -> float:
@@ -100,7 +100,9 @@ class OpenAICompatLLM:
         return {"temperature": temperature, **({"top_p": 1.0} if temperature > 0 else {})}
 
     def _create(self, messages, seed, reply_tokens, tools, temperature):  # type: ignore[no-untyped-def]
-        extra = {"tools": tools} if tools else {}
+        extra: dict[str, Any] = {"tools": tools} if tools else {}
+        if tools and self.config.tool_call_schema:
+            extra["response_format"] = tool_call_format(tools)
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,
@@ -115,29 +117,49 @@ class OpenAICompatLLM:
         self._client.close()
 
 
-FENCED_JSON = re.compile(r"\A\s*(?:```(?:json)?\s*)?(\{.*\})\s*(?:```)?\s*\Z", re.DOTALL)
+def tool_call_format(tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """A response_format whose schema admits exactly one call `{"name", "arguments"}` of an offered
+    tool, its arguments by that tool's own schema: the reply cannot lose a quote or a brace."""
+    calls = [
+        {
+            "type": "object",
+            "properties": {"name": {"const": t["function"]["name"]}, "arguments": t["function"]["parameters"]},
+            "required": ["name", "arguments"],
+            "additionalProperties": False,
+        }
+        for t in tools
+    ]
+    return {"type": "json_schema", "json_schema": {"name": "tool_call", "schema": {"oneOf": calls}}}
 
 
-def tool_call_in_text(text: str, tools: list[dict[str, Any]], number: int) -> ToolCall | None:
-    """A reply that is one JSON object `{"name": <an offered tool>, "arguments": {...}}`, fenced or
-    not: how both embedded Qwen2.5-Coder models write a tool call (llama-server parses the
-    `<tool_call>` tags their chat template asks for, which they do not write). Read here, for every
-    compatible endpoint, so the same model behind another URL is read the same way."""
-    match = FENCED_JSON.match(text)
-    if match is None:
-        return None
-    try:
-        call = json.loads(match.group(1), strict=False)  # a raw line break inside the code string is common
-    except ValueError:
-        return None
+# Wrappers seen around such calls: fences, and the 1.5B's `<tools>` (the tag its template lists tools in)
+WRAPPER_LINE = re.compile(r"^[ \t]*(?:```(?:json)?|</?tools>|</?tool_call>)[ \t]*$", re.MULTILINE)
+
+
+def tool_calls_in_text(text: str, tools: list[dict[str, Any]], number: int) -> list[ToolCall]:
+    """A reply made only of JSON objects `{"name": <an offered tool>, "arguments": {...}}`, fenced,
+    tagged or bare: how both embedded Qwen2.5-Coder models write tool calls (llama-server parses the
+    `<tool_call>` tags their chat template asks for, which they do not write). Several objects are
+    several calls, as several tagged calls would be. Read here, for every compatible endpoint, so
+    the same model behind another URL is read the same way; anything else in the text, and nothing
+    is read."""
     offered = {t.get("function", {}).get("name") for t in tools}
-    if not isinstance(call, dict) or set(call) != {"name", "arguments"} or call["name"] not in offered:
-        return None
-    arguments = call["arguments"]
-    if not isinstance(arguments, (dict, str)):
-        return None
-    text_arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    return ToolCall(f"call_text_{number}", call["name"], text_arguments)
+    decoder = json.JSONDecoder(strict=False)  # a raw line break inside the code string is common
+    rest, calls = WRAPPER_LINE.sub("", text).strip(), list[ToolCall]()
+    while rest:
+        try:
+            call, end = decoder.raw_decode(rest)
+        except ValueError:
+            return []
+        if not isinstance(call, dict) or set(call) != {"name", "arguments"} or call["name"] not in offered:
+            return []
+        arguments = call["arguments"]
+        if not isinstance(arguments, (dict, str)):
+            return []
+        text_arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        calls.append(ToolCall(f"call_text_{number + len(calls)}", call["name"], text_arguments))
+        rest = rest[end:].lstrip()
+    return calls
 
 
 CONTEXT_OVERFLOW_CODES = {"context_length_exceeded", "exceed_context_size_error"}  # OpenAI, llama.cpp servers

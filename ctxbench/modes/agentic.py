@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from benchmarks.base import AnswerError
 from ctxbench.episode import Episode, LimitsExceeded, Submitted
 from ctxbench.errors import HarnessError
+from ctxbench.llm.base import LLMReply
 from ctxbench.modes.base import MODES
 from ctxbench.modes.scaffold import (
     ERROR_FIRST,
@@ -20,6 +21,7 @@ from ctxbench.modes.scaffold import (
     failure_of,
     file_version,
     missing_key,
+    reply_identity,
     silence_note,
     submit_function_note,
     submit_note,
@@ -28,8 +30,6 @@ from ctxbench.modes.scaffold import (
 from ctxbench.protocols import Call, Parsed
 from ctxbench.sandbox.base import CellResult
 from ctxbench.tools import TOOLS
-
-ERROR_HELP = "The code failed. Reply with a corrected, complete ```python block that fixes this error."
 
 
 @MODES.register("agentic")
@@ -68,8 +68,8 @@ def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
         reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None,
                               shown=guard.placeholder if scaffold.repeat_guard else None)  # fmt: skip
         episode.tools.last_result = episode.tools.last_rejection = None
-        if scaffold.repeat_guard and (earlier := guard.earlier(reply.text)):
-            episode.feedback("repeated", earlier.note())
+        if scaffold.repeat_guard and (earlier := guard.earlier(reply_identity(reply))):
+            answer_repeat(episode, reply, earlier.note())
             failed = True
             continue
         parsed = protocol.parse(reply, tools)
@@ -78,8 +78,18 @@ def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
         run_calls(episode, parsed, scaffold)
         last = episode.tools.last_result
         failure = failure_of(last, episode.tools.last_rejection, [problem.message for problem in parsed.problems])
-        guard.remember(reply.text, episode.totals.steps, failure, last)
+        guard.remember(reply_identity(reply), episode.totals.steps, failure, last)
         failed = failure is not None
+
+
+def answer_repeat(episode: Episode, reply: LLMReply, note: str) -> None:
+    """A repeated reply is not run: the note says what became of it, answering its tool call (every
+    call needs an answer by its id, the ones beyond the first too)."""
+    ids: list[str | None] = [call.id for call in reply.tool_calls] or [None]
+    first, *extra = ids
+    episode.feedback("repeated", note, first)
+    for call_id in extra:
+        episode.feedback("extra_call", "Not run: call one tool per reply.", call_id)
 
 
 def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:
@@ -118,7 +128,7 @@ def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
         return f"[{call.name} failed] {exc}"
     result = episode.tools.last_result
     if result is not None and result.outcome != "ok":
-        text += "\n" + ERROR_HELP
+        text += "\n" + episode.protocol.error_help
         hint = key_hint(episode, result) if scaffold.key_hint else ""
         if scaffold.error_first:
             text = f"{ERROR_FIRST}{error_summary(result)}\n{hint}\n{text}"

@@ -49,6 +49,7 @@
 
 import ast
 import importlib.util
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,6 +214,20 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
+def reply_identity(reply: LLMReply) -> str:
+    """What makes two replies the same: their text and their tool calls (in the native protocol a
+    call's text is empty, and every call would otherwise be the same reply)."""
+    calls = [f"{call.name}({canonical_json(call.arguments)})" for call in reply.tool_calls]
+    return normalized("\n".join([reply.text, *calls]))
+
+
+def canonical_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), sort_keys=True)
+    except ValueError:
+        return text
+
+
 # The words each piece puts in what the model is shown; scripts/scaffold_activity.py finds its
 # pieces at work in traces by them.
 NOT_RUN_AGAIN = "It was not run again"
@@ -250,8 +265,9 @@ class RepeatGuard:
         return self.seen.get(normalized(reply))
 
     def placeholder(self, reply: LLMReply) -> str | None:
-        """What the history shows of a repeated reply (None: the reply itself)."""
-        earlier = self.earlier(reply.text)
+        """What the history shows of a repeated reply (None: the reply itself; tool calls stay, each
+        is answered by its id)."""
+        earlier = None if reply.tool_calls else self.earlier(reply_identity(reply))
         return f"[the same reply as at step {earlier.step}, not run again]" if earlier else None
 
     def remember(self, reply: str, step: int, failure: str | None, result: CellResult | None) -> None:

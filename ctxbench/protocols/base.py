@@ -33,6 +33,7 @@ class Parsed:
 
 class ToolProtocol(Protocol):
     name: str
+    error_help: str  # said after a failed cell, in the protocol's own terms
 
     def system_prompt(self, tool_names: list[str]) -> str: ...
 

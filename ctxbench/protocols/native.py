@@ -15,6 +15,8 @@ Call exactly one tool per reply. Work step by step: look at the data, solve the 
 
 class NativeProtocol:
     name = "native"
+    # Not "a ```python block": a model told so in native mode writes one, and it is no tool call.
+    error_help = "The code failed. Call run_python again with corrected, complete code that fixes this error."
 
     def system_prompt(self, tool_names: list[str]) -> str:
         return SYSTEM_PROMPT

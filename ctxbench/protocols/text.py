@@ -63,6 +63,7 @@ def _submitted_code(text: str) -> str | None:
 
 class TextProtocol:
     name = "text"
+    error_help = "The code failed. Reply with a corrected, complete ```python block that fixes this error."
 
     def system_prompt(self, tool_names: list[str]) -> str:
         others = [TOOLS.get(n) for n in tool_names if n not in ("run_python", "final_answer")]
