@@ -16,6 +16,8 @@ from benchmarks.pbmc_cell_cycle.task import PbmcCellCycleConfig
 from benchmarks.pbmc_clustering.task import PbmcClusteringConfig
 from benchmarks.pbmc_markers.task import PbmcMarkersConfig
 from benchmarks.smoke_sum.task import SmokeSumConfig
+from benchmarks.tcell_multistep.task import TcellMultistepConfig
+from benchmarks.tcr_clonotypes.task import TcrClonotypesConfig
 
 _CONFIGS = (
     PbmcAnnotationConfig,
@@ -26,6 +28,8 @@ _CONFIGS = (
     MLTabularConfig,
     HumanEvalConfig,
     SmokeSumConfig,
+    TcrClonotypesConfig,
+    TcellMultistepConfig,
 )
 if TYPE_CHECKING:
     AnyTaskConfig = TaskConfig

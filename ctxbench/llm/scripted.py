@@ -1,8 +1,11 @@
 """A test double that replays given replies in order. Never the default: tests of the loop only.
 A reply {"fail": "<stop reason>"} raises the failure that reason stands for (context_overflow,
-llm_error, server_crashed), so tests can see how each is recorded."""
+llm_error, server_crashed), so tests can see how each is recorded. A reply {"text": ..., "recall":
+{"NAME": "regex"}} fills `{NAME}` in its text with the regex's first group, searched in the messages
+it was shown (newest first; `?` when absent): a stand-in that knows only what its context shows."""
 
 import json
+import re
 import time
 from typing import Any
 
@@ -34,10 +37,10 @@ class ScriptedLLM:
         self.calls.append([dict(m) for m in messages])
         self.tools_offered.append(tools)
         scripted = self._replies[len(self.calls) - 1]
-        reply = scripted if isinstance(scripted, dict) else {"text": scripted}
+        reply: dict[str, Any] = scripted if isinstance(scripted, dict) else {"text": scripted}
         if "fail" in reply:
             raise FAILURES[reply["fail"]](f"scripted failure: {reply['fail']}")
-        text = reply.get("text", "")
+        text = recalled(reply.get("text", ""), reply.get("recall", {}), messages)
         calls = [
             ToolCall(f"call_{len(self.calls)}_{i}", c["name"], c["arguments"] if isinstance(c["arguments"], str)
                      else json.dumps(c["arguments"]))
@@ -51,3 +54,12 @@ class ScriptedLLM:
 
     def close(self) -> None:
         pass
+
+
+def recalled(text: str, recall: dict[str, str], messages: list[Message]) -> str:
+    """The text with each `{NAME}` replaced by what its pattern finds in the context, or `?`."""
+    shown = [str(m.get("content") or "") for m in reversed(messages)]
+    for name, pattern in recall.items():
+        found = next((match.group(1) for content in shown if (match := re.search(pattern, content))), "?")
+        text = text.replace("{" + name + "}", found)
+    return text
