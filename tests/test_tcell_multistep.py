@@ -99,3 +99,35 @@ def test_later_fields_need_early_facts_full_history_beats_a_window_of_two_turns(
     # The window kept the last two steps (Treg shares in NAT and blood); the patient, found first, was gone.
     assert scores["window"].metrics["patient"] == 0.0 and scores["window"].metrics["treg_fraction_blood"] == 1.0
     assert scores["window"].value <= 3 / 8
+
+
+RIGHT = {"patient": "Lung2", "tumor_cells": 18, "cd8_fraction_tumor": 0.7333, "cd8_fraction_nat": 0.4615,
+         "top_subtype_tumor": "8.3a-Trm", "treg_fraction_tumor": 0.1053, "treg_fraction_nat": 0.0471,
+         "treg_fraction_blood": 0.0}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "score"),
+    [
+        ({}, 1.0),
+        ({"patient": " lung2 "}, 1.0),  # names compared as names
+        ({"cd8_fraction_tumor": float("nan"), "cd8_fraction_nat": float("inf")}, 6 / 8),  # no number passes
+        ({"tumor_cells": 18.5}, None),  # not an integer
+        ({"top_subtype_tumor": ["8.3a-Trm", "4.4-FOS"]}, None),  # hedging with a list
+        ({"extra": 1, "patient": "Lung2"}, 1.0),  # unknown keys are ignored, never read
+    ],
+)
+def test_hostile_or_malformed_answers_are_refused_or_scored_as_given(task_and_copy, tmp_path, change, score):
+    import json
+
+    from benchmarks.base import AnswerError
+
+    task, _ = task_and_copy
+    text = json.dumps({**RIGHT, **change})
+    if score is None:
+        with pytest.raises(AnswerError):
+            task.parse_answer(text, tmp_path)
+    else:
+        assert task.grade(task.parse_answer(text, tmp_path)).value == pytest.approx(score)
+    with pytest.raises(AnswerError):
+        task.parse_answer("../task/data/wu2020_tcells.h5ad", tmp_path)

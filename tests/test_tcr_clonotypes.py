@@ -69,3 +69,27 @@ def test_the_agents_copy_carries_no_clonotype_id(prepared):
     assert len(contigs) == len(original) == 4004
     for column in contigs.columns:
         assert not contigs[column].astype(str).str.contains("clonotype", case=False).any(), column
+
+
+@pytest.mark.parametrize(
+    ("answer", "score"),
+    [
+        ('{"n_clonotypes": 1515, "largest_size": 10, "largest_cdr3s": "CASSLEVGGGEETQYF"}', None),  # not a list
+        ('{"n_clonotypes": 1515, "largest_size": 10}', None),  # a field missing
+        ('{"n_clonotypes": -1, "largest_size": 10, "largest_cdr3s": []}', None),
+        ("../task/data/tcr_contigs.csv", None),  # a path outside /work
+        ('{"n_clonotypes": 1515, "largest_size": 10, "largest_cdr3s": ["CASSLEVGGGEETQYF", "CIVRGPRNTGNQFYF", '
+         '"CAYRSVYRSFMYSGGGADGLTF", "CASSQLGRTKDSKNYGYTF"]}', 2 / 3),  # every CDR3 it can think of: not the set
+        ('{"n_clonotypes": 1515.0, "largest_size": 10, "largest_cdr3s": ["CASSLEVGGGEETQYF", "CIVRGPRNTGNQFYF", '
+         '"CAYRSVYRSFMYSGGGADGLTF", "CIVRGPRNTGNQFYF"]}', 1.0),  # a repeated CDR3 is still the set
+    ],
+)  # fmt: skip
+def test_hostile_or_malformed_answers_are_refused_or_scored_as_given(prepared, tmp_path, answer, score):
+    from benchmarks.base import AnswerError
+
+    task, _ = prepared
+    if score is None:
+        with pytest.raises(AnswerError):
+            task.parse_answer(answer, tmp_path)
+    else:
+        assert task.grade(task.parse_answer(answer, tmp_path)).value == pytest.approx(score)
