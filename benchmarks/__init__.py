@@ -16,6 +16,7 @@ from benchmarks.pbmc_cell_cycle.task import PbmcCellCycleConfig
 from benchmarks.pbmc_clustering.task import PbmcClusteringConfig
 from benchmarks.pbmc_markers.task import PbmcMarkersConfig
 from benchmarks.smoke_sum.task import SmokeSumConfig
+from benchmarks.task_file.task import FileTaskConfig
 from benchmarks.tcell_multistep.task import TcellMultistepConfig
 from benchmarks.tcr_clonotypes.task import TcrClonotypesConfig
 
@@ -30,6 +31,7 @@ _CONFIGS = (
     SmokeSumConfig,
     TcrClonotypesConfig,
     TcellMultistepConfig,
+    FileTaskConfig,
 )
 if TYPE_CHECKING:
     AnyTaskConfig = TaskConfig

@@ -23,6 +23,11 @@ class TaskConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
 
+    @property
+    def label(self) -> str:
+        """How results name the task (a task file: by its file)."""
+        return self.name
+
 
 class AnswerError(ValueError):
     """The submitted answer does not fit the task's answer schema; the message goes back to the model."""

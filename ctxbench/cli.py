@@ -23,6 +23,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Run one agent episode described by a config.")
     parser.add_argument("--config", type=Path, default=Path("config.json"), help="default: config.json")
     parser.add_argument("--task", help="task name (resets the task's parameters unless it is the same task)")
+    parser.add_argument("--task-file", type=Path, help="a task written as a YAML file (see task_files/)")
     parser.add_argument("--policy-type", help="context policy type, or a preset named in policy_presets")
     parser.add_argument(
         "--policy-param", action="append", default=[], metavar="KEY=VALUE",
@@ -95,6 +96,8 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
 
     if args.task and section("task").get("name") != args.task:
         raw["task"] = {"name": args.task}
+    if args.task_file:
+        raw["task"] = {"name": "task_file", "path": str(args.task_file)}
     select_policy(raw, args.policy_type, args.policy_param)
     if args.reasoning_mode:
         raw["reasoning_mode"] = args.reasoning_mode

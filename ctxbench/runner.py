@@ -24,7 +24,7 @@ from ctxbench.tracing.jsonl import TraceSink, TraceWriter
 
 def run_id_for(config: RunConfig) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}_{config.task.name}_{config.policy_label}_{config.reasoning_mode}_s{config.seed}"
+    return f"{stamp}_{config.task.label}_{config.policy_label}_{config.reasoning_mode}_s{config.seed}"
 
 
 def unique_dir(root: Path, name: str) -> tuple[str, Path]:
@@ -59,7 +59,7 @@ def telemetry_sinks(config: RunConfig, run_id: str) -> tuple[list[TraceSink], st
             _told_unreachable.add(base_url)
             print(note, file=sys.stderr)
         return [], note
-    common = {"policy_type": config.policy_label, "reasoning_mode": config.reasoning_mode, "task": config.task.name,
+    common = {"policy_type": config.policy_label, "reasoning_mode": config.reasoning_mode, "task": config.task.label,
               "seed": config.seed, "repeat": config.repeat, "model": config.model.name, "run_id": run_id}  # fmt: skip
     return [PhoenixSink(config.telemetry.phoenix, common)], None
 
@@ -80,7 +80,7 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
     if config.prompt_prefix:
         prepared.prompt = f"{config.prompt_prefix.rstrip()}\n\n{prepared.prompt}"
     meta = {
-        "task": config.task.name, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
+        "task": config.task.label, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
         "model": config.model.name, "seed": config.seed, "repeat": config.repeat, "prompt": config.prompt_name,
         "episode_dir": str(episode_dir),
     }  # fmt: skip

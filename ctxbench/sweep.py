@@ -89,6 +89,21 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w.-]+", "-", text).strip("-") or "x"
 
 
+def task_entries(tasks: list[str | dict[str, Any]]) -> list[str | dict[str, Any]]:
+    """The sweep's tasks, a folder of task files standing for every task file in it."""
+    entries: list[str | dict[str, Any]] = []
+    for task in tasks:
+        if isinstance(task, dict) and task.get("name") == "task_file" and Path(task["path"]).is_dir():
+            folder = Path(task["path"])
+            files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+            if not files:
+                raise ConfigError(f"task file folder {folder} holds no .yaml file")
+            entries += [{**task, "path": str(file)} for file in files]
+        else:
+            entries.append(task)
+    return entries
+
+
 def expand(sweep: SweepConfig) -> list[Job]:
     """Every episode of the grid, validated before anything runs."""
     base = merge(read_config_file(sweep.base_config), sweep.overrides)
@@ -97,7 +112,7 @@ def expand(sweep: SweepConfig) -> list[Job]:
     models = sweep.models or [base.get("model", {})]
     jobs = []
     for task, policy, mode, model, (prompt_name, prompt), repeat in itertools.product(
-        sweep.tasks, sweep.policies, sweep.modes, models, prompts, range(sweep.repeats)
+        task_entries(sweep.tasks), sweep.policies, sweep.modes, models, prompts, range(sweep.repeats)
     ):
         raw = copy.deepcopy(base)
         raw["task"] = {"name": task} if isinstance(task, str) else task
@@ -111,8 +126,8 @@ def expand(sweep: SweepConfig) -> list[Job]:
         raw["repeat"] = repeat
         config = validate_config(raw, f"sweep {sweep.experiment}")
         cell_name = "__".join([config.policy_label, mode, config.model.name, *([prompt_name] if prompt_name else [])])
-        folder = sweep.results_dir / sweep.experiment / slug(config.task.name) / slug(cell_name) / str(repeat)
-        cell = {"task": config.task.name, "policy": config.policy_label, "mode": mode, "model": config.model.name,
+        folder = sweep.results_dir / sweep.experiment / slug(config.task.label) / slug(cell_name) / str(repeat)
+        cell = {"task": config.task.label, "policy": config.policy_label, "mode": mode, "model": config.model.name,
                 "prompt": prompt_name or "", "repeat": repeat, "seed": config.seed}  # fmt: skip
         jobs.append(Job(config, folder, cell))
     return jobs
