@@ -130,7 +130,9 @@ def expand(sweep: SweepConfig) -> list[Job]:
         cell = {"task": config.task.label, "policy": config.policy_label, "mode": mode, "model": config.model.name,
                 "prompt": prompt_name or "", "repeat": repeat, "seed": config.seed}  # fmt: skip
         jobs.append(Job(config, folder, cell))
-    return jobs
+    # Repeat by repeat: a sweep stopped part-way leaves whole repeats of every cell, so each policy's
+    # episodes still have their pairs (same seed) in the others.
+    return sorted(jobs, key=lambda job: job.cell["repeat"])
 
 
 def shared_local_servers(jobs: list[Job], stack: ExitStack, log_dir: Path) -> None:

@@ -95,3 +95,13 @@ def test_bad_sweep_file_is_one_clear_line(tmp_path):
     process = run_bench("--sweep", str(tmp_path / "bad.json"), cwd=tmp_path)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2 and "config file not found: nope.json" in err and "Traceback" not in err
+
+
+def test_episodes_run_repeat_by_repeat_so_a_stopped_sweep_keeps_its_pairs(tmp_path):
+    from ctxbench.sweep import SweepConfig, expand
+
+    sweep = SweepConfig.model_validate(json.loads(sweep_files(tmp_path).read_text()))
+    order = [(j.cell["repeat"], j.cell["policy"], j.cell["mode"]) for j in expand(sweep)]
+    assert [repeat for repeat, _, _ in order] == [0, 0, 0, 0, 1, 1, 1, 1]
+    first_half = {(policy, mode) for repeat, policy, mode in order[:4]}
+    assert first_half == {(p, m) for p in ("full_history", "short") for m in ("agentic", "controller")}
