@@ -139,6 +139,16 @@ def test_the_agents_copy_keeps_only_what_the_file_names(tmp_path):
         task.parse_answer("../task/data/pbmc_questions.h5ad", tmp_path)
 
 
+def test_a_misspelt_column_to_hide_is_an_error_not_a_leak(tmp_path):
+    text = EXAMPLE.read_text().replace("keep_obs: [louvain, n_genes, S_score, G2M_score]", "hide_obs: [bulk_label]")
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"hide_obs: the dataset's obs has no \['bulk_label'\]"):
+        FileTask(FileTaskConfig(path=path), seed=0).prepare(tmp_path / "task")
+    hidden = FileTask(FileTaskConfig(path=write(tmp_path, text.replace("[bulk_label]", "[bulk_labels, phase]"))), 0)
+    copy = anndata.read_h5ad(hidden.prepare(tmp_path / "task2").data_dir / "pbmc_questions.h5ad")
+    assert "bulk_labels" not in copy.obs and "phase" not in copy.obs and "louvain" in copy.obs
+
+
 @needs_bwrap
 def test_the_example_runs_end_to_end_and_its_answers_are_right(tmp_path):
     args = build_parser("x").parse_args(["--task-file", str(EXAMPLE)])

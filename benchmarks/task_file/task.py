@@ -59,12 +59,17 @@ def dataset_path(spec: str, relative_to: Path) -> Path:
 
 def agents_copy(adata: Any, spec: TaskFile) -> Any:
     """X and gene names, the obs columns and obsm entries the file names, nothing else."""
-    for entry, kept in (("obs", spec.keep_obs or []), ("obsm", spec.keep_obsm)):
-        missing = [k for k in kept if k not in getattr(adata, entry)]
+    named = (
+        ("keep_obs", "obs", spec.keep_obs),
+        ("hide_obs", "obs", spec.hide_obs),
+        ("keep_obsm", "obsm", spec.keep_obsm),
+    )
+    for field, entry, names in named:  # a misspelt hide_obs column would stay visible: an error, never a skip
+        missing = [name for name in names or [] if name not in getattr(adata, entry)]
         if missing:
-            raise ConfigError(f"{spec.name}: {entry} has no {missing}")
+            raise ConfigError(f"{spec.name}: {field}: the dataset's {entry} has no {missing}")
     if spec.hide_obs is not None:
-        adata.obs = adata.obs.drop(columns=[c for c in spec.hide_obs if c in adata.obs])
+        adata.obs = adata.obs.drop(columns=spec.hide_obs)
     else:
         adata.obs = adata.obs[spec.keep_obs or []].copy()
     adata.var = adata.var[[]].copy()
