@@ -131,3 +131,17 @@ def test_hostile_or_malformed_answers_are_refused_or_scored_as_given(task_and_co
         assert task.grade(task.parse_answer(text, tmp_path)).value == pytest.approx(score)
     with pytest.raises(AnswerError):
         task.parse_answer("../task/data/wu2020_tcells.h5ad", tmp_path)
+
+
+def test_a_partial_answer_earns_its_fields_and_an_empty_one_is_sent_back(task_and_copy, tmp_path):
+    import json
+
+    from benchmarks.base import AnswerError
+    from benchmarks.tcell_multistep.task import GivenAnswers
+
+    task, _ = task_and_copy
+    assert set(GivenAnswers.model_fields) == set(Answers.model_fields)
+    first_three = {key: RIGHT[key] for key in ("patient", "tumor_cells", "cd8_fraction_tumor")}
+    assert task.grade(task.parse_answer(json.dumps(first_three), tmp_path)).value == pytest.approx(3 / 8)
+    with pytest.raises(AnswerError, match="none of the keys"):
+        task.parse_answer(json.dumps({"Patient": "Lung2"}), tmp_path)

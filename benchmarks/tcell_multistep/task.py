@@ -42,7 +42,8 @@ Answer these in order; later questions use earlier answers:
 6. treg_fraction_tumor: over all patients, the fraction of Tumor cells that are regulatory T cells.
 7. treg_fraction_nat: the same for NAT cells.
 8. treg_fraction_blood: the same for Blood cells.
-Each field is graded on its own after you submit (fractions within {tolerance}).
+Each field is graded on its own after you submit (fractions within {tolerance}); a key left out
+scores 0 for that field only.
 
 Answer: write /work/answers.json with these eight keys, e.g.
 {{"patient": "Renal1", "tumor_cells": 5, "cd8_fraction_tumor": 0.5, "cd8_fraction_nat": 0.25,
@@ -68,6 +69,19 @@ class Answers(BaseModel):
 
 
 FRACTIONS = {name for name, field in Answers.model_fields.items() if field.annotation is float}
+
+
+class GivenAnswers(BaseModel):
+    """What an agent submits: Answers' fields, each optional; a key left out earns 0 for that field only."""
+
+    patient: str | None = None
+    tumor_cells: int | None = None
+    cd8_fraction_tumor: float | None = None
+    cd8_fraction_nat: float | None = None
+    top_subtype_tumor: str | None = None
+    treg_fraction_tumor: float | None = None
+    treg_fraction_nat: float | None = None
+    treg_fraction_blood: float | None = None
 
 
 def cd8_fraction(cells: pd.DataFrame) -> float:
@@ -101,6 +115,8 @@ def answers_for(obs: pd.DataFrame) -> Answers:
 
 
 def field_right(name: str, given: Any, truth: Any) -> float:
+    if given is None:
+        return 0.0
     if name in FRACTIONS:
         return float(abs(given - truth) <= TOLERANCE)
     if isinstance(truth, str):
@@ -141,18 +157,21 @@ class TcellMultistep(Task):
         prompt = PROMPT.format(data_file=DATA_FILE, n_cells=adata.n_obs, n_genes=adata.n_vars, tolerance=TOLERANCE)
         return PreparedTask(prompt=prompt, data_dir=data_dir)
 
-    def parse_answer(self, text: str, workdir: Path) -> Answers:
+    def parse_answer(self, text: str, workdir: Path) -> BaseModel:
         text = text.strip().strip("`'\"")
         raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
+        keys = list(Answers.model_fields)
         try:
-            return Answers.model_validate(json.loads(raw))
+            given = json.loads(raw)
+            answer = GivenAnswers.model_validate(given)
         except (json.JSONDecodeError, ValidationError) as exc:
-            raise AnswerError(
-                f"expected a JSON object with the eight keys {list(Answers.model_fields)}: {exc}"
-            ) from None
+            raise AnswerError(f"expected a JSON object with the keys {keys}: {exc}") from None
+        if not set(given) & set(keys):
+            raise AnswerError(f"none of the keys {keys} is in the answer")
+        return answer
 
     def grade(self, answer: BaseModel | None) -> Score:
         truth = self._truth.model_dump()
-        given = answer.model_dump() if isinstance(answer, Answers) else None
-        fields = {name: field_right(name, given[name], value) if given else 0.0 for name, value in truth.items()}
+        given = answer.model_dump() if isinstance(answer, (Answers, GivenAnswers)) else {}
+        fields = {name: field_right(name, given.get(name), value) for name, value in truth.items()}
         return Score(self.metric, sum(fields.values()) / len(fields), self.target, fields)
