@@ -7,7 +7,6 @@ never a download.
 """
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctxbench.datasets import sha256_of
 from ctxbench.errors import HarnessError
 from ctxbench.paths import cache_dir
 
@@ -54,14 +54,6 @@ WHEEL_FILES = {
         *SCFATES, "scFates/datasets/test.h5ad", "f8f75c7d8d8d9afb411654bbdc63950410c3c88ec96532f7c522327edaefc9d2"
     ),
 }
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def name_of(package: str, path: str) -> str | None:

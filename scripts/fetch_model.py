@@ -11,7 +11,6 @@ result is kept only if its size and sha256 match.
 """
 
 import argparse
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -21,18 +20,11 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from ctxbench.datasets import sha256_of
 from ctxbench.errors import ConfigError
 from ctxbench.llm.catalog import DEFAULT, EmbeddedModel, embedded
 
 CHUNK = 1 << 20
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_intact(model: EmbeddedModel, path: Path) -> bool:
