@@ -1,11 +1,13 @@
 """Helpers the tasks share: bundled datasets, reading answer files, quiet AnnData I/O."""
 
 import importlib.util
+import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel, ValidationError
 
 from benchmarks.base import AnswerError, inside_workdir
 from ctxbench.errors import HarnessError
@@ -63,6 +65,31 @@ def read_answer_csv(workdir: Path, text: str, columns: list[str]) -> pd.DataFram
     if missing:
         raise AnswerError(f"{path.name} needs columns {','.join(columns)}; found {list(frame.columns)}")
     return frame.dropna(subset=[columns[0]])
+
+
+def read_answer_json(workdir: Path, text: str, expected: str) -> dict[str, Any]:
+    """The JSON object an answer gives inline or names as a file in /work; anything else is an
+    answer error that starts with what was `expected`."""
+    text = text.strip().strip("`'\"")
+    raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
+    try:
+        given = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise AnswerError(f"{expected}: {exc}") from None
+    if not isinstance(given, dict):
+        raise AnswerError(f"{expected}, not a JSON {type(given).__name__}")
+    return given
+
+
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def read_answer_model(workdir: Path, text: str, model: type[Answer], expected: str) -> Answer:
+    """read_answer_json, validated by the task's answer schema."""
+    try:
+        return model.model_validate(read_answer_json(workdir, text, expected))
+    except ValidationError as exc:
+        raise AnswerError(f"{expected}: {exc}") from None
 
 
 def numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -2,14 +2,13 @@
 are kept; the agent reports the fraction of cells in G1, S and G2M. Scored by 1 - the largest
 absolute error against the stored phases (target: every fraction within the tolerance)."""
 
-import json
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
-from benchmarks.common import ANNDATA_PRIMER, read_h5ad, scanpy_dataset, write_h5ad
+from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
+from benchmarks.common import ANNDATA_PRIMER, read_answer_model, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_no_phase.h5ad"
 PHASES = ("G1", "S", "G2M")
@@ -72,12 +71,7 @@ class PbmcCellCycle(Task):
         return PreparedTask(prompt=prompt, data_dir=data_dir)
 
     def parse_answer(self, text: str, workdir: Path) -> PhaseFractions:
-        text = text.strip().strip("`'\"")
-        raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
-        try:
-            return PhaseFractions.model_validate(json.loads(raw))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise AnswerError(f"expected a JSON object with fractions G1, S, G2M: {exc}") from None
+        return read_answer_model(workdir, text, PhaseFractions, "expected a JSON object with fractions G1, S, G2M")
 
     def grade(self, answer: BaseModel | None) -> Score:
         if not isinstance(answer, PhaseFractions):

@@ -5,14 +5,13 @@ object, and each question's grader gives it credit; the score is the mean credit
     run_bench.py --task-file tasks/pbmc_questions.yaml
 """
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
-from benchmarks.common import ANNDATA_PRIMER, read_h5ad, scanpy_dataset, write_h5ad
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
+from benchmarks.common import ANNDATA_PRIMER, read_answer_json, read_h5ad, scanpy_dataset, write_h5ad
 from benchmarks.task_file.schema import Choice, Exact, Numeric, Question, TaskFile, load_task_file
 from benchmarks.wheel_data import WHEEL_FILES, wheel_dataset
 from ctxbench.datasets import DATASETS_DIR
@@ -143,14 +142,7 @@ class FileTask(Task):
                             data_dir=data_dir)  # fmt: skip
 
     def parse_answer(self, text: str, workdir: Path) -> BaseModel:
-        text = text.strip().strip("`'\"")
-        raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
-        try:
-            given = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise AnswerError(f"expected one JSON object with a key per question: {exc}") from None
-        if not isinstance(given, dict):
-            raise AnswerError("expected one JSON object with a key per question")
+        given = read_answer_json(workdir, text, "expected one JSON object with a key per question")
         for question in self.spec.questions:
             if isinstance(question, Choice) and question.id in given and given[question.id] not in question.choices:
                 raise AnswerError(f"{question.id}: {given[question.id]!r} is not one of {question.choices}")

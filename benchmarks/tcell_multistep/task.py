@@ -4,15 +4,14 @@ cells, then that patient's CD8 shares and main subtype, then Treg shares by tiss
 each graded on its own (exact, or within 0.01 for fractions); the score is the share right. This
 is where context policies differ: a fact found at the start must still be known at the end."""
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
-from benchmarks.common import ANNDATA_PRIMER, read_h5ad, write_h5ad
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
+from benchmarks.common import ANNDATA_PRIMER, read_answer_model, read_h5ad, write_h5ad
 from benchmarks.wheel_data import WHEEL_FILES, wheel_dataset
 
 DATA_FILE = "wu2020_tcells.h5ad"
@@ -158,15 +157,9 @@ class TcellMultistep(Task):
         return PreparedTask(prompt=prompt, data_dir=data_dir)
 
     def parse_answer(self, text: str, workdir: Path) -> BaseModel:
-        text = text.strip().strip("`'\"")
-        raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
         keys = list(Answers.model_fields)
-        try:
-            given = json.loads(raw)
-            answer = GivenAnswers.model_validate(given)
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise AnswerError(f"expected a JSON object with the keys {keys}: {exc}") from None
-        if not set(given) & set(keys):
+        answer = read_answer_model(workdir, text, GivenAnswers, f"expected a JSON object with the keys {keys}")
+        if not answer.model_fields_set:  # keys it does not know are ignored, never read
             raise AnswerError(f"none of the keys {keys} is in the answer")
         return answer
 

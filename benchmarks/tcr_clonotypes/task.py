@@ -3,15 +3,14 @@ T cells) with Cell Ranger's clonotype ids removed: the agent reports how many cl
 are, and the largest one's size and CDR3s. Scored per field, exact (partial credit: the share of
 fields right); the truth is Cell Ranger's grouping, which productive (chain, CDR3) pairs reproduce."""
 
-import json
 from pathlib import Path
 from typing import ClassVar, Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig, inside_workdir
-from benchmarks.common import data_folder
+from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
+from benchmarks.common import data_folder, read_answer_model
 from benchmarks.wheel_data import WHEEL_FILES, wheel_dataset
 
 DATA_FILE = "tcr_contigs.csv"
@@ -95,12 +94,8 @@ class TcrClonotypes(Task):
         return PreparedTask(prompt=prompt, data_dir=folder)
 
     def parse_answer(self, text: str, workdir: Path) -> Clonotypes:
-        text = text.strip().strip("`'\"")
-        raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
-        try:
-            return Clonotypes.model_validate(json.loads(raw))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise AnswerError(f"expected a JSON object with n_clonotypes, largest_size, largest_cdr3s: {exc}") from None
+        expected = "expected a JSON object with n_clonotypes, largest_size, largest_cdr3s"
+        return read_answer_model(workdir, text, Clonotypes, expected)
 
     def grade(self, answer: BaseModel | None) -> Score:
         truth = self._truth
