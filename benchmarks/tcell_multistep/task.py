@@ -57,21 +57,8 @@ class TcellMultistepConfig(TaskConfig):
 
 
 class Answers(BaseModel):
-    patient: str
-    tumor_cells: int
-    cd8_fraction_tumor: float
-    cd8_fraction_nat: float
-    top_subtype_tumor: str
-    treg_fraction_tumor: float
-    treg_fraction_nat: float
-    treg_fraction_blood: float
-
-
-FRACTIONS = {name for name, field in Answers.model_fields.items() if field.annotation is float}
-
-
-class GivenAnswers(BaseModel):
-    """What an agent submits: Answers' fields, each optional; a key left out earns 0 for that field only."""
+    """The truth (every field set) and what an agent submits (a key left out is None and earns 0
+    for that field only)."""
 
     patient: str | None = None
     tumor_cells: int | None = None
@@ -81,6 +68,9 @@ class GivenAnswers(BaseModel):
     treg_fraction_tumor: float | None = None
     treg_fraction_nat: float | None = None
     treg_fraction_blood: float | None = None
+
+
+FRACTIONS = {name for name, field in Answers.model_fields.items() if field.annotation == float | None}
 
 
 def cd8_fraction(cells: pd.DataFrame) -> float:
@@ -158,13 +148,13 @@ class TcellMultistep(Task):
 
     def parse_answer(self, text: str, workdir: Path) -> BaseModel:
         keys = list(Answers.model_fields)
-        answer = read_answer_model(workdir, text, GivenAnswers, f"expected a JSON object with the keys {keys}")
+        answer = read_answer_model(workdir, text, Answers, f"expected a JSON object with the keys {keys}")
         if not answer.model_fields_set:  # keys it does not know are ignored, never read
             raise AnswerError(f"none of the keys {keys} is in the answer")
         return answer
 
     def grade(self, answer: BaseModel | None) -> Score:
         truth = self._truth.model_dump()
-        given = answer.model_dump() if isinstance(answer, (Answers, GivenAnswers)) else {}
+        given = answer.model_dump() if isinstance(answer, Answers) else {}
         fields = {name: field_right(name, given.get(name), value) for name, value in truth.items()}
         return Score(self.metric, sum(fields.values()) / len(fields), self.target, fields)
