@@ -199,3 +199,11 @@ json.dump({"n_clusters": int(obs["louvain"].nunique()), "big_genes": bool((obs["
     replies = [code(solution) + "\nFINAL_ANSWER: answers.json"]
     result = run_episode(make_config(tmp_path, replies, task={"name": "task_file", "path": str(path)}))
     assert result.score.value == 1.0, result.score
+
+
+def test_the_file_is_read_once_when_the_config_is_validated(tmp_path):
+    """A sweep's episodes run the file as it was when the sweep was checked, even if it is edited."""
+    path = write(tmp_path, VALID)
+    config = FileTaskConfig(path=path)
+    path.write_text(VALID.replace("answer: 11", "answer: 12"))
+    assert FileTask(config, seed=0).spec.questions[0].answer == 11

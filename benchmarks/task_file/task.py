@@ -8,7 +8,7 @@ object, and each question's grader gives it credit; the score is the mean credit
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
 from benchmarks.common import ANNDATA_PRIMER, read_answer_json, read_h5ad, scanpy_dataset, write_h5ad
@@ -30,11 +30,19 @@ class FileTaskConfig(TaskConfig):
     name: Literal["task_file"] = "task_file"
     path: Path = Field(EXAMPLE, description="The task file (YAML); default: the shipped example")
 
-    @field_validator("path")
-    @classmethod
-    def _valid_file(cls, path: Path) -> Path:
-        load_task_file(path)  # a broken file stops the run before anything starts, naming line and field
-        return path
+    _spec: TaskFile | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _read_file(self) -> "FileTaskConfig":
+        # Read once, here: a broken file stops the run before anything starts (naming line and field),
+        # and every episode of a sweep runs the file as it was then, even if it is edited meanwhile.
+        self._spec = load_task_file(self.path)
+        return self
+
+    @property
+    def spec(self) -> TaskFile:
+        assert self._spec is not None  # set by validation
+        return self._spec
 
     @property
     def label(self) -> str:
@@ -116,9 +124,9 @@ class FileTask(Task):
     config: FileTaskConfig
     primer = ANNDATA_PRIMER
 
-    def __init__(self, config: TaskConfig, seed: int) -> None:
-        super().__init__(config, seed)
-        self.spec = load_task_file(self.config.path)
+    @property
+    def spec(self) -> TaskFile:
+        return self.config.spec
 
     @property
     def target(self) -> float:
