@@ -3,7 +3,7 @@ template and questions with graders. Read with the line of every node kept, so t
 the line and the field (`file.yaml:12: questions.1.tolerance: ...`)."""
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -107,7 +107,8 @@ def load_task_file(path: Path) -> TaskFile:
         raise ConfigError("\n".join(lines)) from None
 
 
-GRADERS = ("exact", "numeric", "choice", "set")
+# Each question kind's `grader` literal, read from the Question union (Annotated[A | B | ..., Field]).
+GRADERS = {get_args(kind.model_fields["grader"].annotation)[0] for kind in get_args(get_args(Question)[0])}
 
 
 def field_path(error: Any) -> tuple[Any, ...]:
