@@ -67,11 +67,22 @@ def read_answer_csv(workdir: Path, text: str, columns: list[str]) -> pd.DataFram
     return frame.dropna(subset=[columns[0]])
 
 
+def read_answer_file(workdir: Path, name: str) -> str:
+    """The text of the file under /work an answer names; a name that is empty, outside /work, a
+    folder or unreadable is an answer error, never a crash of the grader."""
+    if not name.strip():
+        raise AnswerError("empty answer")
+    try:
+        return inside_workdir(workdir, name).read_text(errors="replace")
+    except OSError as exc:  # a folder, a name too long for the filesystem, ...
+        raise AnswerError(f"could not read {name!r}: {exc.strerror or exc}") from None
+
+
 def read_answer_json(workdir: Path, text: str, expected: str) -> dict[str, Any]:
     """The JSON object an answer gives inline or names as a file in /work; anything else is an
     answer error that starts with what was `expected`."""
     text = text.strip().strip("`'\"")
-    raw = text if text.startswith("{") else inside_workdir(workdir, text).read_text(errors="replace")
+    raw = text if text.startswith("{") else read_answer_file(workdir, text)
     try:
         given = json.loads(raw)
     except json.JSONDecodeError as exc:
