@@ -17,6 +17,7 @@ from benchmarks.pbmc_clustering.task import PbmcClusteringConfig
 from benchmarks.pbmc_markers.task import PbmcMarkersConfig
 from benchmarks.smoke_sum.task import SmokeSumConfig
 from benchmarks.task_file.task import FileTaskConfig
+from benchmarks.tcell_lineage.task import TcellLineageConfig
 from benchmarks.tcell_multistep.task import TcellMultistepConfig
 from benchmarks.tcr_clonotypes.task import TcrClonotypesConfig
 
@@ -30,6 +31,7 @@ _CONFIGS = (
     HumanEvalConfig,
     SmokeSumConfig,
     TcrClonotypesConfig,
+    TcellLineageConfig,
     TcellMultistepConfig,
     FileTaskConfig,
 )

@@ -123,3 +123,25 @@ def write_h5ad(adata: Any, workspace: Path, name: str) -> Path:
     folder = data_folder(workspace)
     adata.write_h5ad(folder / name)
     return folder
+
+
+def shuffled_cells(adata: Any, seed: int) -> tuple[Any, list[str]]:
+    """A copy of `adata` with its cells in a seeded random order and renamed cell_0000, ...; and,
+    for each new cell, its old name. Row order and barcodes can carry what a task hides (a file
+    sorted by time; a barcode naming the sample), so an agent's copy keeps neither."""
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(adata.n_obs)
+    copy = adata[order].copy()
+    old_names = list(copy.obs_names)
+    copy.obs_names = [f"cell_{i:04d}" for i in range(copy.n_obs)]
+    return copy, old_names
+
+
+def bare_copy(adata: Any) -> Any:
+    """Only X and the gene names: every annotation (obs and var columns, embeddings, uns, layers,
+    raw) is dropped, so nothing beside the expression can stand in for a hidden truth."""
+    import anndata
+
+    return anndata.AnnData(adata.X.copy(), obs=pd.DataFrame(index=adata.obs_names.copy()),
+                           var=pd.DataFrame(index=adata.var_names.copy()))  # fmt: skip
