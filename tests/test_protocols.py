@@ -109,3 +109,18 @@ def test_code_that_starts_on_the_final_answer_line_is_the_submission():
         assert [(c.name, c.args) for c in text(message).calls] == [("final_answer", {"answer": code})]
     prose = text("FINAL_ANSWER: from the clusters, 3 groups")
     assert prose.calls[0].args == {"answer": "from the clusters, 3 groups"}
+
+
+def test_a_block_holding_only_a_submission_line_submits_and_the_code_before_it_runs():
+    # Seen with the 1.5B model on tcr_clonotypes: analysis code, a `### Final Answer:` heading, then a
+    # block of one commented line. The block was taken as a code answer and the analysis never ran.
+    message = ("```python\nimport pandas as pd\nprint(1)\n```\n### Final Answer:\nThe answer is in the file.\n"
+               "```python\n# FINAL_ANSWER: clonotypes.json\n```")  # fmt: skip
+    run, submit = text(message).calls
+    assert (run.name, run.args) == ("run_python", {"code": "import pandas as pd\nprint(1)\n"})
+    assert (submit.name, submit.args) == ("final_answer", {"answer": "clonotypes.json"})
+    second = text("```python\nsave()\n```\n```python\nFINAL_ANSWER: p.csv\n```")
+    assert [c.name for c in second.calls] == ["run_python", "final_answer"] and second.notes == []
+    assert text("### Final Answer:\n```python\ndef f(x):\n    return x\n```").calls[0].args == {
+        "answer": "def f(x):\n    return x\n"
+    }  # a heading over a code block is still a code answer

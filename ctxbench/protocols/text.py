@@ -42,6 +42,11 @@ def tool_line(text: str, tool_names: list[str]) -> re.Match[str] | None:
     return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) if names else None
 
 
+def _final_line(text: str) -> re.Match[str] | None:
+    """The first FINAL_ANSWER line that names an answer (a bare `FINAL_ANSWER:` names none)."""
+    return next((match for match in FINAL_LINE.finditer(text) if match.group(1).strip()), None)
+
+
 CODE_START = re.compile(r"(?:async\s+def|def|class|import)\s|from\s+[\w.]+\s+import\s|@\w")
 
 
@@ -53,7 +58,9 @@ def _submitted_code(text: str) -> str | None:
         argument = match.group(1).strip()
         if not argument:
             block = CODE_BLOCK.search(text, match.end())
-            if block and block.group(1).strip():
+            # A block that holds a submission line of its own is that submission, not code (seen with
+            # the 1.5B: a `### Final Answer:` heading, then a block `# FINAL_ANSWER: clonotypes.json`).
+            if block and block.group(1).strip() and not _final_line(block.group(1)):
                 return str(block.group(1))
         elif CODE_START.match(argument):
             rest = text[match.end() :].split("```", 1)[0]
@@ -83,15 +90,14 @@ class TextProtocol:
             return Parsed(calls=[Call("final_answer", {"answer": submitted_code})])
         blocks = CODE_BLOCK.findall(text)
         outside = CODE_BLOCK.sub("", text)
-        final = FINAL_LINE.search(outside)
-        if blocks:
-            # Small models often put the FINAL_ANSWER line inside the code block; a line that
-            # *starts* with it is taken as the submission (a print of it stays code).
-            # It is never run as code, even with a FINAL_ANSWER line outside too (seen: the line ran
-            # as an annotated statement, `FINAL_ANSWER: predictions.csv`, and raised AttributeError).
-            inner = FINAL_LINE.search(blocks[0])
-            if inner:
-                final, blocks[0] = final or inner, FINAL_LINE.sub("", blocks[0])
+        # Small models often put the FINAL_ANSWER line inside a code block, or in a block of its own;
+        # a line that *starts* with it is taken as the submission (a print of it stays code). It is
+        # never run as code, even with a FINAL_ANSWER line outside too (seen: the line ran as an
+        # annotated statement, `FINAL_ANSWER: predictions.csv`, and raised AttributeError).
+        inner = next(filter(None, map(_final_line, blocks)), None)
+        blocks = [FINAL_LINE.sub("", block) for block in blocks]
+        # A bare `Final Answer:` heading over prose submits nothing when a line names the answer.
+        final = _final_line(outside) or inner or FINAL_LINE.search(outside)
         blocks = [b for b in blocks if b.strip()]
         if blocks and "run_python" in tool_names:
             parsed.calls.append(Call("run_python", {"code": blocks[0]}))
