@@ -9,6 +9,7 @@ from pydantic import Field
 
 from benchmarks.base import TASKS, AnswerError, ControllerSpec, PreparedTask, Score, Task, TaskConfig
 from benchmarks.humaneval.task import HumanEvalConfig
+from benchmarks.humaneval_fix.task import HumanEvalFixConfig
 from benchmarks.krumsiek_trajectory.task import KrumsiekTrajectoryConfig
 from benchmarks.ml_tabular.task import MLTabularConfig
 from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
@@ -29,6 +30,7 @@ _CONFIGS = (
     KrumsiekTrajectoryConfig,
     MLTabularConfig,
     HumanEvalConfig,
+    HumanEvalFixConfig,
     SmokeSumConfig,
     TcrClonotypesConfig,
     TcellLineageConfig,

@@ -5,6 +5,7 @@
     .venv/bin/python scripts/humaneval.py --modes direct,agentic,controller --problems sample:40
     .venv/bin/python scripts/humaneval.py --models qwen2.5-coder-1.5b --modes direct --problems all
     .venv/bin/python scripts/humaneval.py --problems 0-4 --split unwinnable          # sanity: must be 0
+    .venv/bin/python scripts/humaneval.py --task humaneval_fix --problems sample:40  # repair of seeded bugs
 
 Other run_bench.py flags (--policy-type, --max-steps, --base-url, ...) apply to every episode. Each
 finished episode is appended at once to <out>/<model>/<mode>_<split>.jsonl with the load average
@@ -47,7 +48,8 @@ def scaffold_of(config: Any, mode: str) -> dict[str, Any]:
     return {} if mode == REFERENCE_MODE else config.scaffold.model_dump(exclude_defaults=True)
 
 
-def run_cell(raw: dict[str, Any], mode: str, problems: list[int], split: str, results: Path, config_name: str) -> None:
+def run_cell(raw: dict[str, Any], task: str, mode: str, problems: list[int], split: str, results: Path,
+             config_name: str) -> None:  # fmt: skip
     from ctxbench.config import validate_config
     from ctxbench.runner import run_episode
 
@@ -60,7 +62,7 @@ def run_cell(raw: dict[str, Any], mode: str, problems: list[int], split: str, re
     for problem in problems:
         if problem in done:
             continue
-        raw = {**raw, "reasoning_mode": mode, "task": {"name": "humaneval", "problem": problem, "split": split},
+        raw = {**raw, "reasoning_mode": mode, "task": {"name": task, "problem": problem, "split": split},
                "out": str(results.parent / "episodes")}  # fmt: skip
         result = run_episode(validate_config(raw, config_name))
         if result.score is None:  # the harness failed, not the model: left for --resume to redo
@@ -77,11 +79,20 @@ def run_cell(raw: dict[str, Any], mode: str, problems: list[int], split: str, re
               f"({result.stop_reason}, {row['wall_s']} s, load {row['load_avg_1m']})")  # fmt: skip
 
 
+def universe_of(task: str) -> list[int] | None:
+    """The problems a task has: humaneval_fix only those with a buggy version."""
+    if task == "humaneval_fix":
+        from benchmarks.humaneval_fix.task import fix_problems
+
+        return fix_problems()
+    return None
+
+
 def report(out: Path, models: list[str], modes: list[str], problems: list[int], split: str) -> None:
     from ctxbench.results import delta_columns
     from ctxbench.stats import rate_interval
 
-    print(f"\nHumanEval pass@1 ({split}, {len(problems)} problems; 95% Wilson interval)")
+    print(f"\n{out.name} pass@1 ({split}, {len(problems)} problems; 95% Wilson interval)")
     for model in models:
         by_mode = {m: read_rows(out / model / f"{m}_{split}.jsonl") for m in modes}
         for mode in modes:
@@ -105,6 +116,7 @@ def report(out: Path, models: list[str], modes: list[str], problems: list[int], 
 
 def main() -> int:
     parser = build_parser("humaneval.py")
+    parser.add_argument("--task", choices=["humaneval", "humaneval_fix"], default="humaneval")
     parser.add_argument("--problems", default="0-19", help="all | sample:K | A-B | 1,5,9 (default 0-19)")
     parser.add_argument("--modes", default="direct", help="comma-separated: direct,agentic,controller")
     parser.add_argument("--models", default="", help="comma-separated embedded models (default: the config's)")
@@ -120,8 +132,8 @@ def main() -> int:
         from ctxbench.llm import llama_server
 
         load_dotenv()
-        out = Path(args.out or "results/humaneval")
-        problems = parse_problems(args.problems, args.sample_seed)
+        out = Path(args.out or f"results/{args.task}")
+        problems = parse_problems(args.problems, args.sample_seed, universe_of(args.task))
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
         base = apply_overrides(read_config_file(args.config), args)
         configs = {}  # the model's name (as validated: an alias becomes the catalog name) -> its raw config
@@ -139,7 +151,7 @@ def main() -> int:
                 if model.backend == "llama_cpp":  # one server for every episode of this model
                     stack.enter_context(llama_server.shared_server(model, out / name / "llama_server.log"))
                 for mode in modes:
-                    run_cell(raw, mode, problems, args.split, out / name / f"{mode}_{args.split}.jsonl",
+                    run_cell(raw, args.task, mode, problems, args.split, out / name / f"{mode}_{args.split}.jsonl",
                              str(args.config))  # fmt: skip
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,7 +9,7 @@ from tests.conftest import needs_bwrap
 pytestmark = needs_bwrap
 FILE_TASKS = ["pbmc_annotation", "pbmc_clustering", "pbmc_markers", "pbmc_cell_cycle", "krumsiek_trajectory",
               "tcr_clonotypes", "tcell_multistep", "tcell_lineage", "ml_toy", "ml_breast_cancer", "ml_wine",
-              "ml_diabetes", "humaneval", "smoke_sum"]  # fmt: skip
+              "ml_diabetes", "humaneval", "humaneval_fix", "smoke_sum"]  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=FILE_TASKS)

@@ -89,12 +89,14 @@ def docstring_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
     return []
 
 
-def parse_problems(spec: str, seed: int) -> list[int]:
-    """Problem indices from all | sample:K (a seeded sample, the same for every mode and model) | A-B | 1,5,9"""
+def parse_problems(spec: str, seed: int, universe: list[int] | None = None) -> list[int]:
+    """Problem indices from all | sample:K (a seeded sample, the same for every mode and model) | A-B | 1,5,9;
+    `all` and samples are drawn from `universe` (default: every problem)."""
+    universe = list(range(N_PROBLEMS)) if universe is None else universe
     if spec == "all":
-        return list(range(N_PROBLEMS))
+        return universe
     if spec.startswith("sample:"):
-        return sorted(random.Random(seed).sample(range(N_PROBLEMS), int(spec.split(":", 1)[1])))
+        return sorted(random.Random(seed).sample(universe, int(spec.split(":", 1)[1])))
     if "-" in spec:
         first, last = map(int, spec.split("-"))
         return list(range(first, last + 1))
