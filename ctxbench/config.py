@@ -17,8 +17,11 @@ from ctxbench.protocols.base import ProtocolName
 from ctxbench.sandbox.base import SandboxConfig
 from ctxbench.tracing.otel import PhoenixConfig
 
-ToolName = Literal["run_python", "list_files", "read_file", "retrieve", "ask_clarifying", "final_answer"]
+ToolName = Literal["run_python", "list_files", "read_file", "retrieve", "ask_clarifying", "final_answer", "run_bash"]
 ALL_TOOLS: tuple[ToolName, ...] = get_args(ToolName)
+# run_bash is offered only when asked for: the measurements so far ran without it, and a new tool
+# changes the system prompt every episode sees.
+DEFAULT_TOOLS: tuple[ToolName, ...] = tuple(name for name in ALL_TOOLS if name != "run_bash")
 
 
 class TelemetryConfig(BaseModel):
@@ -40,7 +43,9 @@ class RunConfig(BaseModel):
     tool_protocol: ProtocolName = Field(
         "auto", description="text (fenced code / ACTION lines), native (tool calls), auto: by backend"
     )
-    tools: list[ToolName] = Field(default_factory=lambda: list(ALL_TOOLS), description="Tools offered in agentic mode")
+    tools: list[ToolName] = Field(
+        default_factory=lambda: list(DEFAULT_TOOLS), description="Tools offered in agentic mode (run_bash on request)"
+    )
     scaffold: ScaffoldConfig = Field(default_factory=ScaffoldConfig, description="Help for small models, per piece")
 
     @property

@@ -23,6 +23,7 @@ from ctxbench.events import Event, EventKind
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.protocols.base import ToolProtocol
 from ctxbench.sandbox.base import CellResult, Sandbox
+from ctxbench.sandbox.shell import run_shell
 from ctxbench.search import BM25Index, document_entries
 from ctxbench.tools import ToolContext
 from ctxbench.tracing.jsonl import TraceWriter
@@ -117,7 +118,8 @@ class Episode:
         # model ran a correct function, then could not resend it after FINAL_ANSWER:). A cell counts
         # even if it failed later on (on the model's own wrong asserts, say): its code is what is graded.
         self.definitions: dict[str, str] = {}
-        self.tools = ToolContext(sandbox.workdir, self.execute, self.submit, self.clarify, self.search_history)
+        self.tools = ToolContext(sandbox.workdir, self.execute, self.shell, self.submit, self.clarify,
+                                 self.search_history)  # fmt: skip
         self._search = BM25Index()
 
     # --- what modes call -------------------------------------------------------------------
@@ -161,13 +163,20 @@ class Episode:
         return reply
 
     def execute(self, code: str) -> CellResult:
-        result = self.sandbox.run_cell(code)
+        result = self._counted(code, self.sandbox.run_cell(code))
+        if self.task.code_answer:  # only a code answer is ever given by name
+            self.definitions.update(dict.fromkeys(top_level_definitions(code), code))
+        return result
+
+    def shell(self, command: str) -> CellResult:
+        """A bash command, run as a cell of the session (ctxbench/sandbox/shell.py), traced as itself."""
+        return self._counted(command, run_shell(self.sandbox, command), shell=True)
+
+    def _counted(self, code: str, result: CellResult, **meta: Any) -> CellResult:
         self.totals.cells += 1
         self.totals.failed_cells += result.outcome != "ok"
         self.totals.exec_s += result.duration_s
-        self.trace.emit("exec", step=self.totals.steps, code=code, **result.to_record())
-        if self.task.code_answer:  # only a code answer is ever given by name
-            self.definitions.update(dict.fromkeys(top_level_definitions(code), code))
+        self.trace.emit("exec", step=self.totals.steps, code=code, **meta, **result.to_record())
         return result
 
     def run_for_scaffold(self, event: str, code: str, **meta: Any) -> CellResult:

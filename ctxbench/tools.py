@@ -23,6 +23,7 @@ class ToolContext:
 
     workdir: Path
     execute: Callable[[str], CellResult]  # run code in the sandbox session (counted and traced)
+    shell: Callable[[str], CellResult]  # run a bash command in the same session (counted and traced)
     submit: Callable[[str], None]  # raises Submitted when valid, else AnswerError for the model to see
     clarify: Callable[[str], str]
     search: Callable[[str], str]  # BM25 over the episode's earlier steps and the task's documents
@@ -79,6 +80,22 @@ class RunPython(Tool):
         result = ctx.execute(args.code)
         ctx.last_result = result
         return "Output of your code:\n" + result.render()
+
+
+class CommandArgs(Args):
+    command: str = Field(description="A bash command, run in /work inside the sandbox")
+
+
+@register
+class RunBash(Tool):
+    name, args = "run_bash", CommandArgs
+    description = "Run a bash command in /work (the sandbox's shell: same limits, no network; /data read-only)."
+    text_syntax = "```bash\n<command>\n```"
+
+    def run(self, ctx: ToolContext, args: CommandArgs) -> str:
+        result = ctx.shell(args.command)
+        ctx.last_result = result
+        return "Output of your command:\n" + result.render()
 
 
 class PathArgs(Args):

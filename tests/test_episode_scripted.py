@@ -185,3 +185,24 @@ def test_summarizer_tokens_are_counted_apart_and_traced(tmp_path):
     assert last_call["context"]["tokens_after"] < last_call["context"]["tokens_before"]
     assert any(m["content"].startswith("Summary of steps so far:\nsecond summary") for m in last_call["messages"])
     assert events[-1]["totals"]["summarizer_calls"] == 2
+
+
+def test_run_bash_is_offered_on_request_and_its_commands_share_the_session_and_the_accounting(tmp_path):
+    replies = [
+        "```bash\nhead -c 60 /data/pbmc68k_heldout.h5ad | wc -c; ls /data\n```",
+        "ACTION: run_bash python -c 'import anndata' && echo imports",
+        code(REFERENCE),
+        "```sh\nwc -l < predictions.csv\n```\nFINAL_ANSWER: predictions.csv",
+    ]
+    tools = ["run_python", "run_bash", "final_answer"]
+    result = run_episode(make_config(tmp_path, replies, tools=tools))
+    assert result.stop_reason == "final_answer" and result.score.passed
+    assert (result.totals.cells, result.totals.failed_cells) == (4, 0)
+    execs = [e for e in read_trace(result.trace_path) if e["type"] == "exec"]
+    assert [e.get("shell", False) for e in execs] == [True, True, False, True]
+    assert execs[0]["code"].startswith("head -c 60")  # the command itself is traced, not the cell around it
+    assert execs[0]["stdout"] == "60\nbaseline.py\npbmc68k_heldout.h5ad\n[exit status 0]\n"
+    assert execs[1]["stdout"] == "imports\n[exit status 0]\n"
+    assert execs[3]["stdout"] == "141\n[exit status 0]\n"  # the header and 140 held-out cells, in /work
+    default = make_config(tmp_path / "default", ["```bash\nls\n```"], budget={"max_steps": 1})
+    assert "run_bash" not in default.tools  # off unless asked for: a bash block is then no action

@@ -124,3 +124,17 @@ def test_a_block_holding_only_a_submission_line_submits_and_the_code_before_it_r
     assert text("### Final Answer:\n```python\ndef f(x):\n    return x\n```").calls[0].args == {
         "answer": "def f(x):\n    return x\n"
     }  # a heading over a code block is still a code answer
+
+
+def test_a_shell_block_calls_run_bash_only_when_it_is_offered():
+    with_bash = ["run_python", "run_bash", "final_answer"]
+    (call,) = TextProtocol().parse(reply("List them:\n```bash\nls -la /data\n```"), with_bash).calls
+    assert (call.name, call.args) == ("run_bash", {"command": "ls -la /data\n"})
+    both = TextProtocol().parse(reply("```sh\nls\n```\nthen\n```python\nprint(1)\n```"), with_bash)
+    assert [(c.name, c.args) for c in both.calls] == [("run_python", {"code": "print(1)\n"})]
+    assert both.notes == ["[only the first code block was run; 1 more were ignored]"]
+    (action,) = TextProtocol().parse(reply("ACTION: run_bash wc -l /data/x.csv"), with_bash).calls
+    assert (action.name, action.args) == ("run_bash", {"command": "wc -l /data/x.csv"})
+    without = TextProtocol().parse(reply("```bash\nls -la /data\n```"), ["run_python", "final_answer"])
+    assert without.problems[0].kind == "no_action"  # as before run_bash existed
+    assert "```bash" in TextProtocol().system_prompt(with_bash)

@@ -9,6 +9,7 @@ from ctxbench.protocols.base import Call, Parsed, Problem
 from ctxbench.tools import TOOLS
 
 CODE_BLOCK = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+SHELL_BLOCK = re.compile(r"```[ \t]*(?:bash|sh|shell|console)[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 # `Submit:` too: small models answer with the label of the system prompt's bullet instead of its syntax.
 FINAL_LINE = re.compile(
     r"^[ \t>*#]*(?:FINAL[_ ]ANSWER|SUBMIT)[* \t]*:[* \t]*(.*?)[* \t]*$", re.IGNORECASE | re.MULTILINE
@@ -85,6 +86,10 @@ class TextProtocol:
         if not text.strip():
             return Parsed(problems=[Problem("empty_reply", "Your reply was empty. " + NO_ACTION_HELP)])
         parsed = Parsed()
+        # Shell blocks, read only when run_bash is offered, are taken out first: the python block
+        # pattern would otherwise read from a shell block's closing fence.
+        commands = [c for c in SHELL_BLOCK.findall(text) if c.strip()] if "run_bash" in tool_names else []
+        text = SHELL_BLOCK.sub("", text) if commands else text
         submitted_code = _submitted_code(text)
         if submitted_code is not None:  # the code after `FINAL_ANSWER:` is the answer
             return Parsed(calls=[Call("final_answer", {"answer": submitted_code})])
@@ -99,10 +104,12 @@ class TextProtocol:
         # A bare `Final Answer:` heading over prose submits nothing when a line names the answer.
         final = _final_line(outside) or inner or FINAL_LINE.search(outside)
         blocks = [b for b in blocks if b.strip()]
-        if blocks and "run_python" in tool_names:
-            parsed.calls.append(Call("run_python", {"code": blocks[0]}))
-            if len(blocks) > 1:
-                parsed.notes.append(f"[only the first code block was run; {len(blocks) - 1} more were ignored]")
+        runnable = blocks if "run_python" in tool_names else []
+        if runnable or commands:
+            call = Call("run_python", {"code": runnable[0]}) if runnable else Call("run_bash", {"command": commands[0]})
+            parsed.calls.append(call)
+            if ignored := len(runnable) + len(commands) - 1:
+                parsed.notes.append(f"[only the first code block was run; {ignored} more were ignored]")
         elif (action := ACTION_LINE.search(outside) or tool_line(outside, tool_names)) is not None:
             name, argument = action.group(1).lower(), action.group(2).strip()
             if name not in tool_names:

@@ -94,6 +94,7 @@ class Sandbox(ABC):
     """A persistent session: `run_cell` keeps variables between calls until a restart."""
 
     workdir: Path
+    config: SandboxConfig
 
     @abstractmethod
     def start(self) -> None: ...
