@@ -8,13 +8,16 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from context_policies import POLICIES
 from ctxbench.config import describe_validation_error
 from ctxbench.errors import ConfigError, HarnessError
+
+if TYPE_CHECKING:
+    from ctxbench.sweep import SweepConfig
 
 EXIT_USER_ERROR = 2
 
@@ -43,7 +46,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="folder for episode results")
     parser.add_argument("--list-tasks", action="store_true", help="print the tasks with their metric and target")
     parser.add_argument("--sweep", type=Path, help="run the grid a sweep file describes (see sweeps/)")
-    parser.add_argument("--resume", action="store_true", help="with --sweep: skip finished episodes, redo partial ones")
+    parser.add_argument(
+        "--repeat", type=int, metavar="N",
+        help="run the episode N times (seeds seed..seed+N-1) into results/<experiment>/<task>/<cell>/<i>/, "
+        "with a table at the end; --resume goes on after a stop",
+    )  # fmt: skip
+    parser.add_argument(
+        "--resume", action="store_true", help="with --sweep or --repeat: skip finished episodes, redo partial ones"
+    )
     parser.add_argument("--workers", type=int, help="with --sweep: episodes run in parallel")
     parser.add_argument("--summarize", type=Path, metavar="EXPERIMENT_DIR", help="tables and plots of a sweep")
     return parser
@@ -137,7 +147,7 @@ def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
     args = build_parser(prog).parse_args(argv)
     if args.list_tasks:
         return list_tasks()
-    if args.sweep or args.summarize:
+    if args.sweep or args.summarize or args.repeat:
         return sweep_main(args)
     cleanup_on_sigterm()
     try:
@@ -167,7 +177,9 @@ def sweep_main(args: argparse.Namespace) -> int:
 
         load_dotenv()
         experiment = args.summarize
-        if args.sweep:
+        if args.repeat:
+            experiment = run_sweep(repeat_sweep(args), resume=args.resume)
+        elif args.sweep:
             raw = json.loads(args.sweep.read_text()) if args.sweep.is_file() else None
             if raw is None:
                 raise ConfigError(f"sweep file not found: {args.sweep}")
@@ -186,6 +198,26 @@ def sweep_main(args: argparse.Namespace) -> int:
         print("interrupted: run again with --resume to finish", file=sys.stderr)
         return 130
     return 0
+
+
+def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":
+    """--repeat N: the episode the flags describe, as a sweep of one cell and N repeats."""
+    from ctxbench.config import read_config_file, validate_config
+    from ctxbench.sweep import SweepConfig, slug
+
+    if args.repeat < 1:
+        raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
+    raw = apply_overrides(read_config_file(args.config), args)
+    config = validate_config(raw, str(args.config))
+    # The policy as configured (with its parameters) becomes a preset of its own label, so the
+    # sweep's cell is exactly this episode.
+    presets = {**(raw.get("policy_presets") or {}), config.policy_label: config.policy.model_dump(mode="json")}
+    experiment = slug(f"{config.task.label}_{config.policy_label}_{config.reasoning_mode}_{config.model.name}")
+    return SweepConfig(
+        experiment=experiment, base_config=args.config, overrides={**raw, "policy_presets": presets},
+        tasks=[config.task.model_dump(mode="json")], policies=[config.policy_label], modes=[config.reasoning_mode],
+        models=[config.model.model_dump(mode="json")], repeats=args.repeat, results_dir=Path(config.out),
+    )  # fmt: skip
 
 
 def summarize_experiment(experiment: Path) -> None:

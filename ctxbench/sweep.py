@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 import shutil
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -135,26 +136,45 @@ def expand(sweep: SweepConfig) -> list[Job]:
     return sorted(jobs, key=lambda job: job.cell["repeat"])
 
 
-def shared_local_servers(jobs: list[Job], stack: ExitStack, log_dir: Path) -> None:
-    """One llama.cpp server per local model for the whole sweep: its episodes' backends attach to it."""
+def shared_local_servers(jobs: list[Job], stack: ExitStack, log_dir: Path) -> list[Path]:
+    """One llama.cpp server per local model for the whole sweep: its episodes' backends attach to it.
+    Returns the servers' console logs."""
     models = {
         llama_server.server_key(j.config.model): j.config.model for j in jobs if j.config.model.backend == "llama_cpp"
     }
-    for index, model in enumerate(models.values()):
-        stack.enter_context(llama_server.shared_server(model, log_dir / f"llama_server_{index}.log"))
+    logs = [log_dir / f"llama_server_{index}.log" for index in range(len(models))]
+    for model, log in zip(models.values(), logs, strict=True):
+        stack.enter_context(llama_server.shared_server(model, log))
+    return logs
 
 
 def is_done(folder: Path) -> bool:
     return (folder / "result.json").is_file()
 
 
-def run_job(job: Job) -> dict[str, Any]:
+def log_sizes(logs: Sequence[Path]) -> list[int]:
+    return [log.stat().st_size if log.exists() else 0 for log in logs]
+
+
+def keep_log_slices(logs: Sequence[Path], since: list[int], folder: Path) -> None:
+    """What each shared server's console log gained during an episode, kept in the episode's folder
+    (beside its sandbox_stderr.log). With several workers the slice holds their lines of that time too."""
+    for log, start in zip(logs, since, strict=True):
+        if log.exists() and log.stat().st_size > start:
+            with open(log, "rb") as source:
+                source.seek(start)
+                (folder / log.name).write_bytes(source.read())
+
+
+def run_job(job: Job, server_logs: Sequence[Path] = ()) -> dict[str, Any]:
     from ctxbench.runner import run_episode
     from ctxbench.tracing.reader import load_episode
 
     if job.folder.exists():  # a partial episode from a killed run: redo it from scratch
         shutil.rmtree(job.folder)
+    since = log_sizes(server_logs)
     result = run_episode(job.config, episode_dir=job.folder, trace_path=job.folder / "trace.jsonl")
+    keep_log_slices(server_logs, since, job.folder)
     calls = load_episode(job.folder / "trace.jsonl").llm_calls
     (job.folder / "messages.json").write_text(json.dumps(calls[-1]["messages"] if calls else [], indent=1))
     return {**job.cell, "score": result.score.value if result.score else None, "stop": result.stop_reason}
@@ -183,10 +203,10 @@ def run_sweep(sweep: SweepConfig, resume: bool) -> Path:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn())  # fmt: skip
     with ExitStack() as stack, Progress(*columns, redirect_stdout=False, redirect_stderr=False) as progress:
-        shared_local_servers(todo, stack, root)
+        server_logs = shared_local_servers(todo, stack, root)
         bar = progress.add_task(sweep.experiment, total=len(jobs), completed=len(jobs) - len(todo))
         with ThreadPoolExecutor(max_workers=sweep.workers) as pool:
-            futures = {pool.submit(run_job, job): job for job in todo}
+            futures = {pool.submit(run_job, job, server_logs): job for job in todo}
             try:
                 for future in as_completed(futures):
                     try:

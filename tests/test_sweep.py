@@ -105,3 +105,45 @@ def test_episodes_run_repeat_by_repeat_so_a_stopped_sweep_keeps_its_pairs(tmp_pa
     assert [repeat for repeat, _, _ in order] == [0, 0, 0, 0, 1, 1, 1, 1]
     first_half = {(policy, mode) for repeat, policy, mode in order[:4]}
     assert first_half == {(p, m) for p in ("full_history", "short") for m in ("agentic", "controller")}
+
+
+def test_repeat_runs_one_episode_n_times_into_the_sweep_layout_and_resumes(tmp_path):
+    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
+    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
+            "telemetry": {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": False}},
+            "out": str(tmp_path / "results")}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    flags = ["--config", str(tmp_path / "base.json"), "--policy-type", "sliding_window", "--policy-param", "turns=3",
+             "--seed", "5", "--repeat", "3"]  # fmt: skip
+    process = run_bench(*flags, cwd=tmp_path)
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    model = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    experiment = tmp_path / "results" / f"pbmc_annotation_sliding_window_agentic_{model}"
+    cell = experiment / "pbmc_annotation" / f"sliding_window__agentic__{model}"
+    results = [json.loads((cell / str(i) / "result.json").read_text()) for i in range(3)]
+    assert [r["seed"] for r in results] == [5, 6, 7] and all(r["score"]["passed"] for r in results)
+    assert all((cell / str(i) / "sandbox_stderr.log").exists() for i in range(3))  # each run's console log
+    run_start = json.loads((cell / "0" / "trace.jsonl").read_text().splitlines()[0])
+    policy = run_start["config"]["policy"]
+    assert (policy["type"], policy["turns"]) == ("sliding_window", 3)  # the flags' policy, as given
+    assert "results: mean [95% CI] over n scored episodes" in out
+    again = run_bench(*flags, cwd=tmp_path)
+    assert again.wait(timeout=300) == 2  # never silently reruns finished work
+    resumed = run_bench(*flags, "--resume", cwd=tmp_path)
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+
+
+def test_each_episode_keeps_its_slice_of_the_shared_model_servers_console_log(tmp_path):
+    from ctxbench.sweep import keep_log_slices, log_sizes
+
+    log, episode = tmp_path / "llama_server_0.log", tmp_path / "episode"
+    episode.mkdir()
+    log.write_text("server start\nepisode 0 lines\n")
+    since = log_sizes([log, tmp_path / "not_started.log"])
+    with open(log, "a") as f:
+        f.write("episode 1 request\nepisode 1 done\n")
+    keep_log_slices([log, tmp_path / "not_started.log"], since, episode)
+    assert (episode / "llama_server_0.log").read_text() == "episode 1 request\nepisode 1 done\n"
+    assert not (episode / "not_started.log").exists()
