@@ -5,6 +5,7 @@ User errors (bad config, unknown names, missing data or model) print one line an
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from ctxbench.config import describe_validation_error
 from ctxbench.errors import ConfigError, HarnessError
 
 if TYPE_CHECKING:
-    from ctxbench.sweep import SweepConfig
+    from ctxbench.sweep import PromptVariant, SweepConfig
 
 EXIT_USER_ERROR = 2
 
@@ -37,6 +38,18 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--scaffold", metavar="PIECES",
         help="scaffolding pieces to switch on, comma-separated: task_first, autosubmit, repeat_guard, error_first, "
         "silence_hint, submit_hint, worked_example, primer, retry_temperature=T; 'none' switches all off",
+    )  # fmt: skip
+    parser.add_argument(
+        "--prompt", metavar="TEXT|FILE|FOLDER",
+        help="text put before the task prompt: the text itself, a file's, or each file of a folder in turn",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dataset", metavar="NAME", help="annotate an imported dataset: datasets/NAME (pbmc_annotation)"
+    )
+    parser.add_argument("--watch", action="store_true", help="print the conversation as it happens")
+    parser.add_argument(
+        "--interactive", action="store_true",
+        help="choose the task, prompt, dataset, policy, mode, model and attempts by answering questions",
     )  # fmt: skip
     parser.add_argument("--model", help="model name")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint; selects the openai backend")
@@ -108,6 +121,12 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
         raw["task"] = {"name": args.task}
     if args.task_file:
         raw["task"] = {"name": "task_file", "path": str(args.task_file)}
+    if args.dataset:
+        raw["task"] = dataset_task(args.dataset)
+    if args.prompt and not is_folder(args.prompt):  # a folder is several episodes: a sweep's prompts
+        raw["prompt_name"], raw["prompt_prefix"] = prompt_variant(args.prompt).expand()[0]
+    if args.watch:
+        section("telemetry")["console"] = True
     select_policy(raw, args.policy_type, args.policy_param)
     if args.reasoning_mode:
         raw["reasoning_mode"] = args.reasoning_mode
@@ -126,6 +145,47 @@ def apply_overrides(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, 
     if args.out is not None:
         raw["out"] = str(args.out)
     return raw
+
+
+def is_folder(spec: str) -> bool:
+    try:
+        return Path(spec).is_dir()
+    except (OSError, ValueError):  # pasted text: too long, or not a possible path at all
+        return False
+
+
+def is_file(spec: str) -> bool:
+    try:
+        return Path(spec).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def prompt_variant(spec: str) -> "PromptVariant":
+    """--prompt: an existing file or folder, else the text itself."""
+    from ctxbench.sweep import PromptVariant
+
+    if is_folder(spec):
+        return PromptVariant(folder=Path(spec))
+    return PromptVariant(file=Path(spec)) if is_file(spec) else PromptVariant(text=spec)
+
+
+def dataset_task(name: str) -> dict[str, Any]:
+    """--dataset: pbmc_annotation on an imported dataset, with the label column its metadata names."""
+    from ctxbench.datasets import DATASETS_DIR
+
+    meta_file = DATASETS_DIR / name / "metadata.json"
+    if not meta_file.is_file():
+        known = sorted(p.parent.name for p in DATASETS_DIR.glob("*/metadata.json"))
+        raise ConfigError(f"no dataset {name!r} in {DATASETS_DIR}/ (import one with scripts/import_dataset.py); "
+                          f"there are: {', '.join(known) or 'none'}")  # fmt: skip
+    meta = json.loads(meta_file.read_text())
+    task = {
+        "name": "pbmc_annotation",
+        "source_h5ad": str(DATASETS_DIR / name / "data.h5ad"),
+        "title": meta.get("title", name),
+    }
+    return task | ({"label_key": meta["label_key"]} if "label_key" in meta else {})
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -147,7 +207,13 @@ def main(argv: list[str] | None = None, prog: str = "run_bench.py") -> int:
     args = build_parser(prog).parse_args(argv)
     if args.list_tasks:
         return list_tasks()
-    if args.sweep or args.summarize or args.repeat:
+    if args.interactive:
+        from ctxbench.interactive import ask_flags
+
+        flags = ask_flags(args.config)
+        print(f"\nThe same without questions:\n  python {prog} {shlex.join(flags)}\n", flush=True)
+        args = build_parser(prog).parse_args(flags)
+    if args.sweep or args.summarize or args.repeat or (args.prompt and is_folder(args.prompt)):
         return sweep_main(args)
     cleanup_on_sigterm()
     try:
@@ -177,7 +243,7 @@ def sweep_main(args: argparse.Namespace) -> int:
 
         load_dotenv()
         experiment = args.summarize
-        if args.repeat:
+        if args.repeat or args.prompt:
             experiment = run_sweep(repeat_sweep(args), resume=args.resume)
         elif args.sweep:
             raw = json.loads(args.sweep.read_text()) if args.sweep.is_file() else None
@@ -205,9 +271,12 @@ def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":
     from ctxbench.config import read_config_file, validate_config
     from ctxbench.sweep import SweepConfig, slug
 
-    if args.repeat < 1:
+    repeats = 1 if args.repeat is None else args.repeat
+    if repeats < 1:
         raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
     raw = apply_overrides(read_config_file(args.config), args)
+    prompts = [prompt_variant(args.prompt)] if args.prompt else []
+    raw.pop("prompt_prefix", None), raw.pop("prompt_name", None)  # the sweep's prompts set them
     config = validate_config(raw, str(args.config))
     # The policy as configured (with its parameters) becomes a preset of its own label, so the
     # sweep's cell is exactly this episode.
@@ -216,7 +285,7 @@ def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":
     return SweepConfig(
         experiment=experiment, base_config=args.config, overrides={**raw, "policy_presets": presets},
         tasks=[config.task.model_dump(mode="json")], policies=[config.policy_label], modes=[config.reasoning_mode],
-        models=[config.model.model_dump(mode="json")], repeats=args.repeat, results_dir=Path(config.out),
+        models=[config.model.model_dump(mode="json")], prompts=prompts, repeats=repeats, results_dir=Path(config.out),
     )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ class TelemetryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     traces_dir: Path = Field(Path("traces"), description="One JSONL trace per episode is written here")
     phoenix: PhoenixConfig = Field(default_factory=PhoenixConfig)
+    console: bool = Field(False, description="Print the conversation on the terminal as it happens (--watch)")
 
 
 class RunConfig(BaseModel):

@@ -19,6 +19,7 @@ from ctxbench.modes import MODES
 from ctxbench.protocols import protocol_for
 from ctxbench.sandbox import make_sandbox
 from ctxbench.sandbox.staging import anonymous_session
+from ctxbench.tracing.console import ConsoleSink
 from ctxbench.tracing.jsonl import TraceSink, TraceWriter
 
 
@@ -44,8 +45,14 @@ _told_unreachable: set[str] = set()
 
 
 def telemetry_sinks(config: RunConfig, run_id: str) -> tuple[list[TraceSink], str | None]:
-    """The sinks that follow the JSONL trace, and a note when Phoenix is on but does not answer
-    (said once per process on stderr; the run goes on with the JSONL trace only)."""
+    """The sinks that follow the JSONL trace: the terminal's (--watch), Phoenix's; and a note when
+    Phoenix is on but does not answer (said once per process on stderr; the run goes on without it)."""
+    watch: list[TraceSink] = [ConsoleSink()] if config.telemetry.console else []
+    phoenix, note = phoenix_sinks(config, run_id)
+    return watch + phoenix, note
+
+
+def phoenix_sinks(config: RunConfig, run_id: str) -> tuple[list[TraceSink], str | None]:
     if not config.telemetry.phoenix.enabled:
         return [], None
     # deferred: OpenTelemetry imports take a moment
