@@ -98,3 +98,13 @@ def sign_flip_test(differences: Sequence[float], seed: int = 0) -> SignFlipTest:
         n_resamples=np.inf if exact else MONTE_CARLO_FLIPS, rng=np.random.default_rng(seed),
     )  # fmt: skip
     return SignFlipTest(float(result.pvalue), n, "exact sign-flip" if exact else "Monte Carlo sign-flip")
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The unbiased estimate of pass@k from n samples of which c passed (Chen et al. 2021, eq. 1):
+    1 - C(n-c, k) / C(n, k), computed as a product so large n does not overflow."""
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass@{k} needs 1 <= k <= n and 0 <= c <= n (n={n}, c={c})")
+    if n - c < k:
+        return 1.0
+    return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))

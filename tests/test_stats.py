@@ -97,3 +97,18 @@ def test_sign_flip_without_pairs_or_differences():
     assert sign_flip_test([]).p_value is None
     assert sign_flip_test([0.0, 0.0, 0.0]).p_value == 1.0
     assert sign_flip_test([0.1] * 25).method == "Monte Carlo sign-flip"
+
+
+def test_pass_at_k_is_the_unbiased_estimator_of_the_humaneval_paper():
+    from math import comb
+
+    from ctxbench.stats import pass_at_k
+
+    for n in range(1, 12):
+        for c in range(n + 1):
+            assert pass_at_k(n, c, 1) == pytest.approx(c / n)
+            for k in range(1, n + 1):
+                assert pass_at_k(n, c, k) == pytest.approx(1 - comb(n - c, k) / comb(n, k))
+    assert pass_at_k(200, 3, 100) == pytest.approx(1 - comb(197, 100) / comb(200, 100))  # no overflow
+    with pytest.raises(ValueError):
+        pass_at_k(5, 1, 6)

@@ -49,6 +49,10 @@ class ModelConfig(BaseModel):
     n_ctx: int = Field(8192, ge=512)
     n_threads: int = Field(2, ge=1)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
+    direct_temperature: float = Field(
+        0.0, ge=0.0, le=2.0,
+        description="direct mode's one call: 0 is greedy, the reference; above 0 draws samples (pass@k)",
+    )  # fmt: skip
     reply_tokens: int = Field(768, ge=1, description="Completion tokens per call (the reply limit)")
     timeout_s: float = Field(
         180.0,
@@ -139,6 +143,7 @@ class LLMReply:
 
 class LLMBackend(Protocol):
     model: str
+    config: ModelConfig
 
     def generate(
         self, messages: list[Message], *, seed: int | None = None, reply_tokens: int | None = None,

@@ -1,5 +1,6 @@
 """direct: what the model does alone, the reference the other modes are measured against. One
-greedy call (temperature 0) with the task's plain prompt: for HumanEval, the instruction of the
+greedy call (temperature 0; `model.direct_temperature` draws samples instead, for pass@k) with the
+task's plain prompt: for HumanEval, the instruction of the
 evaluation behind the Qwen2.5-Coder report's figures (EvalPlus's). No tools, no feedback, no second
 try. A code answer is the reply's code; otherwise that code runs once in the sandbox and the task's
 answer file is what is submitted."""
@@ -21,7 +22,7 @@ def run_direct(episode: Episode, scaffold: ScaffoldConfig) -> None:  # no scaffo
     task = episode.task
     episode.add("task", task.direct_prompt(episode.prepared))
     episode.check_budget()
-    code = reply_code(episode.query(temperature=0.0).text)
+    code = reply_code(episode.query(temperature=episode.llm.config.direct_temperature).text)
     if not code.strip():
         episode.feedback("no_action", "The reply had no code.")
         return
