@@ -1,7 +1,10 @@
 """The experiment's figures (matplotlib, from traces only): score by iteration per policy (mean with
 its 95 % interval band, see ctxbench.stats), score against every token spent (the agent's and the
-summarizer's, with the Pareto front), and the context tokens sent per step per policy."""
+summarizer's, with the Pareto front), the context tokens sent per step per policy, and for a swept
+policy parameter (`sliding_window[turns=4]`, from a sweep's parameter axis) score and tokens against
+its value."""
 
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -79,6 +82,52 @@ def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
     ax.set(xlabel="step", ylabel="context tokens sent", title=f"{name}: context tokens per step")
     ax.legend(fontsize=8)
     paths.append(_save(fig, figs / f"{name}_context_tokens.png"))
+    return paths + plot_parameter_axes(rows, figs, name)
+
+
+SWEPT = re.compile(r"^(\w+)\[(.+)\]$")  # a parameter-axis cell's policy label: type[key=value,...]
+
+
+def swept_values(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, list[dict[str, Any]]]]:
+    """(policy type, parameter, mode) -> value -> rows, for each parameter that takes several values."""
+    found: dict[tuple[str, str, str], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        if match := SWEPT.match(row["policy"]):
+            for pair in match.group(2).split(","):
+                key, _, value = pair.partition("=")
+                found[match.group(1), key, row["mode"]][value].append(row)
+    return {axis: dict(by_value) for axis, by_value in found.items() if len(by_value) > 1}
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def plot_parameter_axes(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
+    """Mean score (with its interval) and mean tokens against each swept parameter's value."""
+    plt, paths = _pyplot(), []
+    for (policy, key, mode), by_value in sorted(swept_values(rows).items()):
+        numeric = all(_number(v) is not None for v in by_value)
+        values = sorted(by_value, key=lambda v: _number(v) or 0.0) if numeric else sorted(by_value)
+        x = [_number(v) for v in values] if numeric else list(range(len(values)))
+        estimates = [mean_interval([r["score"] for r in by_value[v]], at_most=1.0) for v in values]
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        means = [e.mean or 0.0 for e in estimates]
+        below = [m - e.low if e.low is not None else 0.0 for m, e in zip(means, estimates, strict=True)]
+        above = [e.high - m if e.high is not None else 0.0 for m, e in zip(means, estimates, strict=True)]
+        ax.errorbar(x, means, yerr=[below, above], marker="o", capsize=4, label="score (95 % interval)")
+        ax.set(xlabel=f"{policy}: {key}", ylabel="score", title=f"{name}: {policy} {key} ({mode})")
+        if not numeric:
+            ax.set_xticks(x, values)
+        tokens = ax.twinx()
+        tokens.plot(x, [np.mean([r["total_tokens"] for r in by_value[v]]) for v in values], "s--", color="tab:orange",
+                    label="tokens per episode")  # fmt: skip
+        tokens.set_ylabel("tokens per episode")
+        fig.legend(fontsize=8, loc="upper left")
+        paths.append(_save(fig, figs / f"{name}_{policy}_{key}_{mode}.png"))
     return paths
 
 

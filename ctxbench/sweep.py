@@ -63,7 +63,11 @@ class SweepConfig(BaseModel):
     tasks: list[str | dict[str, Any]] = Field(
         default_factory=lambda: list[str | dict[str, Any]](["pbmc_annotation"]), min_length=1
     )
-    policies: list[str] = Field(default_factory=lambda: ["full_history"], min_length=1)
+    policies: list[str | dict[str, Any]] = Field(
+        default_factory=lambda: list[str | dict[str, Any]](["full_history"]), min_length=1,
+        description="Types or presets by name; or a policy as a dict whose list-of-values fields are axes: "
+        '{"type": "sliding_window", "turns": [2, 4, 8]} is three cells',
+    )  # fmt: skip
     modes: list[str] = Field(default_factory=lambda: ["agentic"], min_length=1)
     models: list[str | dict[str, Any]] = Field(default_factory=list, description="Empty: the base model")
     prompts: list[PromptVariant] = Field(default_factory=list, description="Empty: the task's own prompt")
@@ -90,6 +94,34 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w.-]+", "-", text).strip("-") or "x"
 
 
+def policy_cells(entries: list[str | dict[str, Any]], presets: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(label, policy config) per cell. A name is a preset or a type; a dict is one policy, one cell
+    per combination of its axes (fields holding a list of plain values; a pipeline's list of stages
+    is a value), labelled `type[field=value,...]` by its parameters."""
+    cells: list[tuple[str, dict[str, Any]]] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            cells.append((entry, presets.get(entry, {"type": entry})))
+            continue
+        axes = {key: value for key, value in entry.items() if is_axis(value)}
+        for values in itertools.product(*axes.values()):
+            policy = {**entry, **dict(zip(axes, values, strict=True))}
+            params = ",".join(f"{key}={value}" for key, value in policy.items() if key != "type" and not is_list(value))
+            cells.append((f"{policy['type']}[{params}]" if params else str(policy["type"]), policy))
+    labels = [label for label, _ in cells]
+    if duplicated := sorted({label for label in labels if labels.count(label) > 1}):
+        raise ConfigError(f"sweep policies: {', '.join(duplicated)} appear more than once")
+    return cells
+
+
+def is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+def is_axis(value: Any) -> bool:
+    return is_list(value) and bool(value) and all(isinstance(v, (int, float, str)) or v is None for v in value)
+
+
 def task_entries(tasks: list[str | dict[str, Any]]) -> list[str | dict[str, Any]]:
     """The sweep's tasks, a folder of task files standing for every task file in it."""
     entries: list[str | dict[str, Any]] = []
@@ -112,14 +144,18 @@ def expand(sweep: SweepConfig) -> list[Job]:
     prompts: list[tuple[str | None, str]] = [v for p in sweep.prompts for v in p.expand()] or [(None, "")]
     models = sweep.models or [base.get("model", {})]
     jobs = []
-    for task, policy, mode, model, (prompt_name, prompt), repeat in itertools.product(
-        task_entries(sweep.tasks), sweep.policies, sweep.modes, models, prompts, range(sweep.repeats)
+    for task, (label, policy), mode, model, (prompt_name, prompt), repeat in itertools.product(
+        task_entries(sweep.tasks),
+        policy_cells(sweep.policies, presets),
+        sweep.modes,
+        models,
+        prompts,
+        range(sweep.repeats),
     ):
         raw = copy.deepcopy(base)
         raw["task"] = {"name": task} if isinstance(task, str) else task
-        raw["policy"], raw["policy_preset"] = (
-            (presets[policy], policy) if policy in presets else ({"type": policy}, None)
-        )
+        raw["policy"] = copy.deepcopy(policy)
+        raw["policy_preset"] = None if label == policy.get("type") else label  # the cell's label otherwise
         raw["reasoning_mode"] = mode
         raw["model"] = merge(base.get("model", {}), {"name": model} if isinstance(model, str) else model)
         raw["prompt_prefix"], raw["prompt_name"] = prompt, prompt_name or ""

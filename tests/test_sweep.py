@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from ctxbench.errors import ConfigError
 from tests.conftest import needs_bwrap
 
 pytestmark = needs_bwrap
@@ -147,3 +150,36 @@ def test_each_episode_keeps_its_slice_of_the_shared_model_servers_console_log(tm
     keep_log_slices([log, tmp_path / "not_started.log"], since, episode)
     assert (episode / "llama_server_0.log").read_text() == "episode 1 request\nepisode 1 done\n"
     assert not (episode / "not_started.log").exists()
+
+
+def test_a_policy_parameter_axis_is_one_cell_per_value_with_its_plot(tmp_path):
+    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
+    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
+            "telemetry": {"traces_dir": str(tmp_path / "traces")}}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    sweep = {"experiment": "axis", "base_config": str(tmp_path / "base.json"), "repeats": 2,
+             "policies": ["full_history", {"type": "sliding_window", "turns": [1, 3]}],
+             "results_dir": str(tmp_path / "results")}  # fmt: skip
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    process = run_bench("--sweep", str(tmp_path / "sweep.json"), cwd=tmp_path)
+    _, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    rows = list(csv.DictReader((tmp_path / "results/axis/summary.csv").read_text().splitlines()))
+    assert sorted(r["policy"] for r in rows) == ["full_history", "sliding_window[turns=1]", "sliding_window[turns=3]"]
+    assert all(r["pairs"] == "2" for r in rows if r["policy"] != "full_history")  # paired with full_history
+    starts = [json.loads(p.read_text().splitlines()[0]) for p in (tmp_path / "results/axis").glob("*/*/*/trace.jsonl")]
+    assert sorted(s["config"]["policy"].get("turns", 0) for s in starts) == [0, 0, 1, 1, 3, 3]
+    assert (tmp_path / "figs/axis_sliding_window_turns_agentic.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_policy_cells_read_axes_but_not_a_pipelines_stages():
+    from ctxbench.sweep import policy_cells
+
+    stages = [{"type": "observation_masking", "keep_last": 1}]
+    cells = policy_cells([{"type": "pipeline", "stages": stages, "context_tokens": [1000, 2000]}, "short"],
+                         {"short": {"type": "sliding_window", "turns": 1}})  # fmt: skip
+    assert cells == [("pipeline[context_tokens=1000]", {"type": "pipeline", "stages": stages, "context_tokens": 1000}),
+                     ("pipeline[context_tokens=2000]", {"type": "pipeline", "stages": stages, "context_tokens": 2000}),
+                     ("short", {"type": "sliding_window", "turns": 1})]  # fmt: skip
+    with pytest.raises(ConfigError, match="more than once"):
+        policy_cells([{"type": "sliding_window", "turns": [2, 2]}], {})
