@@ -290,6 +290,7 @@ def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":
 
 
 def summarize_experiment(experiment: Path) -> None:
+    from ctxbench.episode_tables import write_episode_tables
     from ctxbench.plots import plot_all
     from ctxbench.results import load_rows, paired_table, print_table, scored, summarize, write_tables
 
@@ -298,7 +299,7 @@ def summarize_experiment(experiment: Path) -> None:
         raise HarnessError(f"no finished episodes under {experiment}")
     table, paired = summarize(rows), paired_table(rows)
     print_table(table, paired)
-    tables = write_tables(table, experiment, paired)
+    tables = write_tables(table, experiment, paired) + write_episode_tables(rows, experiment)
     figures = plot_all(scored(rows), Path("figs"), experiment.name)
     print("tables: " + ", ".join(map(str, tables)))
     print("figures: " + ", ".join(map(str, figures)))

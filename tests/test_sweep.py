@@ -64,6 +64,13 @@ def test_sweep_runs_the_grid_and_writes_table_and_plots(tmp_path):
     for figure in ("exp_iteration_score.png", "exp_score_vs_tokens.png", "exp_context_tokens.png"):
         assert (tmp_path / "figs" / figure).read_bytes()[:4] == b"\x89PNG"
     assert "results: mean [95% CI] over n scored episodes" in out and "pairs pooled over tasks" in out
+    episodes = list(csv.DictReader((experiment / "episodes.csv").read_text().splitlines()))
+    assert len(episodes) == 8 and all(e["totals.cells"] and e["trace"].endswith("trace.jsonl") for e in episodes)
+    steps = list(csv.DictReader((experiment / "steps.csv").read_text().splitlines()))
+    assert len(steps) == sum(int(e["totals.steps"]) for e in episodes)
+    agentic = [s for s in steps if s["mode"] == "agentic"]
+    assert agentic and all(s["outcome"] == "cell:ok answer:taken" for s in agentic)
+    assert all(int(s["context_tokens_after"]) > 0 for s in agentic)
 
 
 def test_a_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
