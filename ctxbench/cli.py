@@ -299,10 +299,22 @@ def summarize_experiment(experiment: Path) -> None:
         raise HarnessError(f"no finished episodes under {experiment}")
     table, paired = summarize(rows), paired_table(rows)
     print_table(table, paired)
+    warn_about_provenance(rows)
     tables = write_tables(table, experiment, paired) + write_episode_tables(rows, experiment)
     figures = plot_all(scored(rows), Path("figs"), experiment.name)
     print("tables: " + ", ".join(map(str, tables)))
     print("figures: " + ", ".join(map(str, figures)))
+
+
+def warn_about_provenance(rows: list[dict[str, Any]]) -> None:
+    """Episodes compared in one table should differ only in what the sweep varies."""
+    from ctxbench.provenance import differences
+
+    known = [row["provenance"] for row in rows if row.get("provenance")]
+    if len(known) < len(rows):
+        print(f"note: {len(rows) - len(known)} of {len(rows)} episodes carry no provenance (run before it was kept)")
+    for key, values in differences(known).items():
+        print(f"warning: the episodes compared differ in {key}: {', '.join(values)}")
 
 
 def list_tasks() -> int:

@@ -1,5 +1,5 @@
 """Tables to load into pandas beside the summary: `episodes.csv`, one row per episode with every
-figure of its result.json, and `steps.csv`, one row per model call with the context it was sent
+figure of its result.json (its provenance too), and `steps.csv`, one row per model call with the context it was sent
 (tokens before and after the policy, the server's prompt and reused KV-cache tokens), its latency
 and what the step came to (a cell's outcome, a malformed reply's kind, an answer taken or refused)."""
 
@@ -16,8 +16,11 @@ def episode_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         totals = {f"totals.{key}": json.dumps(value) if isinstance(value, dict) else value
                   for key, value in row["totals"].items()}  # fmt: skip
+        origin = row.get("provenance") or {}
+        made_with = {f"provenance.{key}": json.dumps(value) if isinstance(value, dict) else value
+                     for key, value in origin.items()}  # fmt: skip
         table.append({**{key: row[key] for key in CELL_COLUMNS}, "score": row["score"], "passed": row["passed"],
-                      "stop_reason": row["stop_reason"], "wall_s": row["wall_s"], **totals,
+                      "stop_reason": row["stop_reason"], "wall_s": row["wall_s"], **totals, **made_with,
                       "trace": str(row["trace"].path)})  # fmt: skip
     return table
 

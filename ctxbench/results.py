@@ -40,7 +40,8 @@ def load_rows(experiment: Path) -> list[dict[str, Any]]:
             "model": result["model"], "prompt": result.get("prompt", ""), "repeat": result["repeat"],
             "seed": result["seed"], "score": score["value"] if score else None,
             "passed": bool(score and score["passed"]), "stop_reason": result["stop_reason"],
-            "wall_s": result["wall_time_s"], "trace": trace, "totals": result["totals"], **costs_of(result["totals"]),
+            "wall_s": result["wall_time_s"], "trace": trace, "totals": result["totals"],
+            "provenance": result.get("provenance"), **costs_of(result["totals"]),
         })  # fmt: skip
     return rows
 

@@ -17,6 +17,7 @@ from ctxbench.llm import make_backend
 from ctxbench.llm.tokens import counter_for
 from ctxbench.modes import MODES
 from ctxbench.protocols import protocol_for
+from ctxbench.provenance import provenance
 from ctxbench.sandbox import make_sandbox
 from ctxbench.sandbox.staging import anonymous_session
 from ctxbench.tracing.console import ConsoleSink
@@ -89,7 +90,7 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
     meta = {
         "task": config.task.label, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
         "model": config.model.name, "seed": config.seed, "repeat": config.repeat, "prompt": config.prompt_name,
-        "episode_dir": str(episode_dir),
+        "episode_dir": str(episode_dir), "provenance": provenance(config),
     }  # fmt: skip
     trace_path = trace_path or config.telemetry.traces_dir / f"{run_id}.jsonl"
     sinks, telemetry_note = telemetry_sinks(config, run_id)
