@@ -36,8 +36,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--reasoning-mode", help="reasoning mode: agentic, controller or direct")
     parser.add_argument(
         "--scaffold", metavar="PIECES",
-        help="scaffolding pieces to switch on, comma-separated: task_first, autosubmit, repeat_guard, error_first, "
-        "silence_hint, submit_hint, worked_example, primer, retry_temperature=T; 'none' switches all off",
+        help="scaffolding pieces to switch on, comma-separated: task_first, autosubmit, all_blocks, repeat_guard, "
+        "error_first, silence_hint, submit_hint, worked_example, primer, retry_temperature=T; 'none' switches all off",
     )  # fmt: skip
     parser.add_argument(
         "--prompt", metavar="TEXT|FILE|FOLDER",

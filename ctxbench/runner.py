@@ -116,7 +116,8 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         episode = Episode(
             run_id=run_id, task=task, prepared=prepared, context=context, llm=llm, sandbox=sandbox,
             budget=config.budget, trace=trace, seed=config.seed, meta=meta,
-            protocol=protocol_for(config.tool_protocol, config.model), tool_names=list(config.tools), totals=totals,
+            protocol=protocol_for(config.tool_protocol, config.model, config.scaffold.all_blocks),
+            tool_names=list(config.tools), totals=totals,
         )  # fmt: skip
         result = episode.run(lambda e: mode(e, config.scaffold))
     result.links = trace.links

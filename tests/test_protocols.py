@@ -138,3 +138,14 @@ def test_a_shell_block_calls_run_bash_only_when_it_is_offered():
     without = TextProtocol().parse(reply("```bash\nls -la /data\n```"), ["run_python", "final_answer"])
     assert without.problems[0].kind == "no_action"  # as before run_bash existed
     assert "```bash" in TextProtocol().system_prompt(with_bash)
+
+
+def test_all_blocks_runs_a_plan_written_as_several_blocks_as_one_cell_in_order():
+    # Seen with the 1.5B on pbmc_questions: load, then count, then write, each in its own block;
+    # only the load ran, and the answer file was never written.
+    plan = "1. Load:\n```python\nimport anndata\n```\n2. Count:\n```python\nn = 11\n```\nFINAL_ANSWER: answers.json"
+    run, submit = TextProtocol(join_blocks=True).parse(reply(plan), ["run_python", "final_answer"]).calls
+    assert run.args == {"code": "import anndata\nn = 11\n"} and submit.args == {"answer": "answers.json"}
+    parsed = TextProtocol().parse(reply(plan), ["run_python", "final_answer"])
+    assert parsed.calls[0].args == {"code": "import anndata\n"}  # off by default: the first block only
+    assert parsed.notes == ["[only the first code block was run; 1 more were ignored]"]

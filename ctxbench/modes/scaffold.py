@@ -106,6 +106,9 @@ class ScaffoldConfig(BaseModel):
     task_first: bool = Field(
         False, description="The task first, our instructions after it in the same message; no system prompt of ours"
     )
+    all_blocks: bool = Field(
+        False, description="Run all python blocks of a reply as one cell, in order (not only the first)"
+    )
     preload: list[str] = Field(
         default_factory=list,
         description='Imports run before the first step and named in the system prompt, e.g. ["anndata", "numpy as np"]',

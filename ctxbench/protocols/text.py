@@ -71,6 +71,12 @@ def _submitted_code(text: str) -> str | None:
 
 class TextProtocol:
     name = "text"
+
+    def __init__(self, join_blocks: bool = False) -> None:
+        # Small models often write a plan as several blocks meant to run in turn (load, compute,
+        # write); by default only the first runs and the rest are noted as ignored.
+        self.join_blocks = join_blocks
+
     error_help = "The code failed. Reply with a corrected, complete ```python block that fixes this error."
 
     def system_prompt(self, tool_names: list[str]) -> str:
@@ -105,6 +111,9 @@ class TextProtocol:
         final = _final_line(outside) or inner or FINAL_LINE.search(outside)
         blocks = [b for b in blocks if b.strip()]
         runnable = blocks if "run_python" in tool_names else []
+        if self.join_blocks and len(runnable) > 1:
+            runnable = ["\n".join(block.rstrip("\n") for block in runnable) + "\n"]
+            parsed.notes.append("[the reply's python blocks were run as one cell, in order]")
         if runnable or commands:
             call = Call("run_python", {"code": runnable[0]}) if runnable else Call("run_bash", {"command": commands[0]})
             parsed.calls.append(call)
