@@ -150,13 +150,15 @@ class Episode:
         call's, None for the configured one). shown: what of the reply the history keeps, when not
         its text (the trace's llm_call keeps the whole reply either way)."""
         notes = [clarification_note(q, a) for q, a in self.clarifications.items()]
+        building = time.monotonic()
         view = self.context.build(self.history, notes)
+        build_s = time.monotonic() - building  # a summarizer's call included: the Phoenix context span's length
         # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
         seed = self.seed * 10_000 + self.totals.steps
         reply = self.llm.generate(view.messages, seed=seed, tools=tools, temperature=temperature)
         self.totals.charge_agent(reply)
         self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
-                        reply=reply.to_record(), temperature=temperature)  # fmt: skip
+                        reply=reply.to_record(), temperature=temperature, context_build_s=build_s)  # fmt: skip
         calls = [c.to_message_part() for c in reply.tool_calls]
         text = (shown(reply) if shown else None) or reply.text
         self.add("assistant", text, **({"tool_calls": calls} if calls else {}))

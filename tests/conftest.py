@@ -14,6 +14,10 @@ from ctxbench.llm.catalog import DEFAULT as DEFAULT_MODEL
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
 
+# Spans of any test episode (and of the run_bench.py processes tests start, which inherit this) go
+# to a Phoenix project of the tests, never to the user's own `ctxbench` project.
+os.environ["CTXBENCH_PHOENIX_PROJECT"] = "ctxbench-tests"
+
 
 @pytest.fixture(scope="session")
 def pbmc_task(tmp_path_factory: pytest.TempPathFactory):

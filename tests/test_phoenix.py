@@ -39,12 +39,13 @@ def phoenix() -> str:
 def episode(phoenix, tmp_path_factory):
     project = f"ctxbench-test-{uuid.uuid4().hex[:8]}"
     tmp_path = tmp_path_factory.mktemp("phoenix")
-    replies = [code(f"print('{SECRET}')"), code(REFERENCE), "FINAL_ANSWER: predictions.csv"]
+    replies = [code(f"print('{SECRET}')"), code("1/0"), code(REFERENCE), "FINAL_ANSWER: predictions.csv"]
     phoenix_config = {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": True, "project": project}}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OPENAI_API_KEY", SECRET)
+        patch.setenv("CTXBENCH_PHOENIX_PROJECT", project)
         result = run_episode(make_config(tmp_path, replies, telemetry=phoenix_config, repeat=2, seed=5))
-    spans = wait_for_spans(project, expected=11)
+    spans = wait_for_spans(project, expected=18)
     return result, project, spans
 
 
@@ -65,19 +66,20 @@ def test_span_tree_and_attributes(episode):
     by_id = {s["context"]["span_id"]: s for s in spans}
     named = {s["name"]: s for s in spans}
     parent = lambda s: by_id.get(s.get("parent_id"), {}).get("name")  # noqa: E731
-    assert named["run"].get("parent_id") is None
-    assert parent(named["episode pbmc_annotation"]) == "run"
+    root = "pbmc_annotation · full_history · agentic"  # the run: task, policy, mode
+    assert named[root].get("parent_id") is None and named[root]["attributes"]["session.id"]
+    assert parent(named["episode pbmc_annotation"]) == root
     steps = [s for s in spans if s["name"].startswith("step ")]
-    assert sorted(s["name"] for s in steps) == ["step 1", "step 2", "step 3"]
+    assert sorted(s["name"] for s in steps) == ["step 1", "step 2", "step 3", "step 4"]
     assert all(parent(s) == "episode pbmc_annotation" for s in steps)
     kinds = {(s["name"], parent(s)): s["span_kind"] for s in spans}
     assert kinds[("llm", "step 1")] == "LLM" and kinds[("run_python", "step 1")] == "TOOL"
-    assert kinds[("context", "step 1")] == "CHAIN" and kinds[("final_answer", "step 3")] == "TOOL"
+    assert kinds[("context", "step 1")] == "CHAIN" and kinds[("final_answer", "step 4")] == "TOOL"
     assert len({s["context"]["trace_id"] for s in spans}) == 1
     for span in spans:
         attrs = span["attributes"]
         assert [attrs[k] for k in COMMON] == ["full_history", "agentic", "pbmc_annotation", 5, 2], span["name"]
-    llm = next(s for s in steps if s["name"] == "step 2")
+    llm = next(s for s in steps if s["name"] == "step 3")
     llm = next(s for s in spans if s["name"] == "llm" and s.get("parent_id") == llm["context"]["span_id"])
     attrs = llm["attributes"]
     assert attrs["llm.model_name"] == "scripted:qwen2.5-coder-0.5b-instruct-q4_k_m"
@@ -189,3 +191,17 @@ def test_failing_exports_are_kept_in_the_trace_not_printed(tmp_path, capfd):
     (note,) = [e for e in read_trace(result.trace_path) if e["type"] == "telemetry"]
     assert any("503" in problem or "export" in problem.lower() for problem in note["problems"]), note
     assert capfd.readouterr().err.strip() == ""
+
+
+def test_spans_say_what_happened(episode):
+    """A failed cell has an error status (the others do not), the LLM span names its provider and
+    invocation parameters, and the context span lasts as long as the build did."""
+    _, _, spans = episode
+    cells = [s for s in spans if s["name"] == "run_python"]
+    failed = [s for s in cells if "ZeroDivisionError" in s["attributes"]["output.value"]]
+    assert len(failed) == 1 and failed[0]["status_code"] == "ERROR" and "error" in failed[0]["status_message"]
+    assert all(s["status_code"] != "ERROR" for s in cells if s not in failed)
+    llm = next(s for s in spans if s["name"] == "llm")["attributes"]
+    assert llm["llm.provider"] == "ctxbench-scripted"
+    assert json.loads(llm["llm.invocation_parameters"])["temperature"] is not None
+    assert all(s["end_time"] > s["start_time"] for s in spans if s["name"] == "context")

@@ -15,6 +15,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from openinference.semconv.trace import MessageAttributes as Msg
+from openinference.semconv.trace import SpanAttributes as Attr
+from openinference.semconv.trace import ToolCallAttributes as Call
 from pydantic import BaseModel, ConfigDict, Field
 
 from ctxbench.tracing.jsonl import redact, secret_values
@@ -32,6 +35,14 @@ class PhoenixConfig(BaseModel):
     )
     project: str = "ctxbench"
     annotate_score: bool = Field(True, description="Attach the episode's score to its trace")
+
+
+PROJECT_ENV = "CTXBENCH_PHOENIX_PROJECT"  # overrides the config's project (the tests set it: never the user's)
+PROVIDERS = {"llama_cpp": "llama.cpp", "openai": "openai", "scripted": "ctxbench-scripted"}
+
+
+def phoenix_project(config: PhoenixConfig) -> str:
+    return os.environ.get(PROJECT_ENV) or config.project
 
 
 def phoenix_base_url(config: PhoenixConfig) -> str:
@@ -83,13 +94,16 @@ class PhoenixSink:
         self.config, self.trace_api = config, trace
         self.base_url = phoenix_base_url(config)
         self.provider = register(
-            endpoint=f"{self.base_url}/v1/traces", project_name=config.project, batch=True,
+            endpoint=f"{self.base_url}/v1/traces", project_name=phoenix_project(config), batch=True,
             set_global_tracer_provider=False, verbose=False, protocol="http/protobuf",
         )  # fmt: skip
         self.tracer = self.provider.get_tracer("ctxbench")
         self.secrets = secret_values()
         self.common = {f"ctxbench.{k}": v for k, v in common.items() if v is not None}
-        self.common["metadata"] = json.dumps(common, default=str)
+        self.common[Attr.METADATA] = json.dumps(common, default=str)
+        self.common[Attr.SESSION_ID] = str(common.get("run_id"))  # an episode is one session
+        self.model: dict[str, Any] = {}  # the run's model config, from run_start
+        self.pending: list[dict[str, Any]] = []  # summarizer calls made while the next context was built
         self.run: Any = None
         self.episode: Any = None
         self.step: Any = None
@@ -105,7 +119,7 @@ class PhoenixSink:
     # --- span helpers ----------------------------------------------------------------------
 
     def _attrs(self, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
-        attrs: dict[str, Any] = {"openinference.span.kind": kind, **self.common}
+        attrs: dict[str, Any] = {Attr.OPENINFERENCE_SPAN_KIND: kind, **self.common}
         for key, value in extra.items():
             if value is None:
                 continue
@@ -120,9 +134,18 @@ class PhoenixSink:
         context = self.trace_api.set_span_in_context(parent) if parent is not None else None
         return self.tracer.start_span(name, context=context, start_time=ns(start), attributes=self._attrs(kind, extra))
 
-    def _closed(self, name: str, kind: str, start: float, end: float, extra: dict[str, Any]) -> None:
-        parent = self.step or self.episode
-        self._span(name, kind, parent, start, extra).end(end_time=ns(max(end, start)))
+    def _closed(self, name: str, kind: str, start: float, end: float, extra: dict[str, Any],
+                error: str | None = None, parent: Any = None) -> Any:  # fmt: skip
+        span = self._span(name, kind, parent or self.step or self.episode, start, extra)
+        if error:
+            self._fail(span, error)
+        span.end(end_time=ns(max(end, start)))
+        return span
+
+    def _fail(self, span: Any, description: str) -> None:
+        from opentelemetry.trace import Status, StatusCode
+
+        span.set_status(Status(StatusCode.ERROR, description[:300]))
 
     def _end_step(self, at: float) -> None:
         if self.step is not None:
@@ -140,63 +163,84 @@ class PhoenixSink:
             self.errors.append(f"{event.get('type')}: {type(exc).__name__}: {exc}")
 
     def _on_run_start(self, e: dict[str, Any], ts: float) -> None:
-        self.run = self._span("run", "AGENT", None, ts, {"input.value": e.get("run_id")})
+        self.model = (e.get("config") or {}).get("model") or {}
+        name = " · ".join(str(e.get(key)) for key in ("task", "policy", "reasoning_mode"))
+        self.run = self._span(name, "AGENT", None, ts, {Attr.INPUT_VALUE: e.get("run_id")})
         self.episode = self._span(f"episode {e.get('task')}", "AGENT", self.run, ts,
-                                  {"input.value": json.dumps(e.get("config"), default=str)})  # fmt: skip
+                                  {Attr.INPUT_VALUE: json.dumps(e.get("config"), default=str)})  # fmt: skip
         self.trace_id = format(self.episode.get_span_context().trace_id, "032x")
 
     def _on_llm_call(self, e: dict[str, Any], ts: float) -> None:
         reply, context = e["reply"], e.get("context", {})
         start = ts - spent_s(reply)
-        self._end_step(start)
-        self.step = self._span(f"step {e['step']}", "CHAIN", self.episode, start, {"ctxbench.step": e["step"]})
+        built = start - float(e.get("context_build_s") or 1e-6)  # traces before build times were kept: 1 µs
+        self._end_step(built)
+        self.step = self._span(f"step {e['step']}", "CHAIN", self.episode, built, {"ctxbench.step": e["step"]})
         build = {f"ctxbench.context.{k}": v for k, v in context.items()}
-        # The context is built just before the call: 1 µs earlier keeps it first in the UI's order.
-        self._closed("context", "CHAIN", start - 1e-6, start, {**build, "input.value": context.get("policy")})
-        self._closed("llm", "LLM", start, ts, self._llm_attrs(e["messages"], reply))
+        span = self._closed("context", "CHAIN", built, start, {**build, Attr.INPUT_VALUE: context.get("policy")})
+        for call in self.pending:  # the summarizer ran while this context was built: inside its span
+            self._closed("summarizer", "LLM", call["start"], call["end"], call["attrs"], parent=span)
+        self.pending = []
+        self._closed("llm", "LLM", start, ts, self._llm_attrs(e["messages"], reply, e.get("temperature")))
 
-    def _llm_attrs(self, messages: list[dict[str, Any]], reply: dict[str, Any]) -> dict[str, Any]:
-        usage = reply.get("usage", {})
+    def _llm_attrs(self, messages: list[dict[str, Any]], reply: dict[str, Any], temperature: Any) -> dict[str, Any]:
+        usage, out = reply.get("usage", {}), f"{Attr.LLM_OUTPUT_MESSAGES}.0"
+        parameters = {"temperature": self.model.get("temperature") if temperature is None else temperature,
+                      "max_tokens": self.model.get("reply_tokens")}  # fmt: skip
         attrs: dict[str, Any] = {
-            "llm.model_name": reply.get("model"), "llm.token_count.prompt": usage.get("prompt_tokens"),
-            "llm.token_count.completion": usage.get("completion_tokens"),
-            "llm.token_count.total": usage.get("total_tokens"),
-            "llm.token_count.prompt_details.cache_read": usage.get("cached_tokens"),
-            "llm.output_messages.0.message.role": "assistant",
-            "llm.output_messages.0.message.content": reply.get("text", ""),
-            "output.value": reply.get("text", ""), "input.value": messages[-1]["content"] if messages else "",
+            Attr.LLM_PROVIDER: PROVIDERS.get(str(self.model.get("backend")), self.model.get("backend")),
+            Attr.LLM_MODEL_NAME: reply.get("model"), Attr.LLM_INVOCATION_PARAMETERS: json.dumps(parameters),
+            Attr.LLM_TOKEN_COUNT_PROMPT: usage.get("prompt_tokens"),
+            Attr.LLM_TOKEN_COUNT_COMPLETION: usage.get("completion_tokens"),
+            Attr.LLM_TOKEN_COUNT_TOTAL: usage.get("total_tokens"),
+            Attr.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ: usage.get("cached_tokens"),
+            Attr.LLM_COST_TOTAL: reply.get("cost_usd"),
+            f"{out}.{Msg.MESSAGE_ROLE}": "assistant", f"{out}.{Msg.MESSAGE_CONTENT}": reply.get("text", ""),
+            Attr.OUTPUT_VALUE: reply.get("text", ""), Attr.INPUT_VALUE: messages[-1]["content"] if messages else "",
             "ctxbench.cost_usd": reply.get("cost_usd"), "ctxbench.latency_s": reply.get("latency_s"),
             "ctxbench.from_cache": bool(reply.get("from_cache")), "ctxbench.retries": reply.get("retries", 0),
         }  # fmt: skip
+        for j, call in enumerate(reply.get("tool_calls") or []):
+            prefix = f"{out}.{Msg.MESSAGE_TOOL_CALLS}.{j}"
+            attrs[f"{prefix}.{Call.TOOL_CALL_ID}"] = call.get("id")
+            attrs[f"{prefix}.{Call.TOOL_CALL_FUNCTION_NAME}"] = call.get("name")
+            attrs[f"{prefix}.{Call.TOOL_CALL_FUNCTION_ARGUMENTS_JSON}"] = call.get("arguments")
         for i, message in enumerate(messages):
-            attrs[f"llm.input_messages.{i}.message.role"] = message.get("role")
-            attrs[f"llm.input_messages.{i}.message.content"] = message.get("content")
+            attrs[f"{Attr.LLM_INPUT_MESSAGES}.{i}.{Msg.MESSAGE_ROLE}"] = message.get("role")
+            attrs[f"{Attr.LLM_INPUT_MESSAGES}.{i}.{Msg.MESSAGE_CONTENT}"] = message.get("content")
         return attrs
 
     def _on_summarizer_call(self, e: dict[str, Any], ts: float) -> None:
         reply = e["reply"]
-        self._closed("summarizer", "LLM", ts - spent_s(reply), ts,
-                     self._llm_attrs(e["messages"], reply))  # fmt: skip
+        attrs = self._llm_attrs(e["messages"], reply, None)
+        self.pending.append({"start": ts - spent_s(reply), "end": ts, "attrs": attrs})
 
     def _on_exec(self, e: dict[str, Any], ts: float) -> None:
-        self._closed("run_python", "TOOL", ts - float(e.get("duration_s", 0.0)), ts, {
-            "tool.name": "run_python", "input.value": e.get("code"),
-            "output.value": (e.get("stdout") or "") + (e.get("stderr") or "") + (e.get("error") or ""),
+        tool = "run_bash" if e.get("shell") else "run_python"
+        failed = e.get("outcome") != "ok"
+        self._closed(tool, "TOOL", ts - float(e.get("duration_s", 0.0)), ts, {
+            Attr.TOOL_NAME: tool, Attr.INPUT_VALUE: e.get("code"),
+            Attr.OUTPUT_VALUE: (e.get("stdout") or "") + (e.get("stderr") or "") + (e.get("error") or ""),
             "ctxbench.outcome": e.get("outcome"), "ctxbench.duration_s": e.get("duration_s"),
-        })  # fmt: skip
+        }, error=f"{e.get('outcome')}: {e.get('error') or ''}" if failed else None)  # fmt: skip
 
     def _on_final_answer(self, e: dict[str, Any], ts: float) -> None:
-        self._closed("final_answer", "TOOL", ts, ts, {"tool.name": "final_answer", "input.value": e.get("raw"),
-                                                      "output.value": e.get("error") or "accepted"})  # fmt: skip
+        refused = None if e.get("valid") else f"answer refused: {e.get('error')}"
+        self._closed("final_answer", "TOOL", ts, ts, {Attr.TOOL_NAME: "final_answer", Attr.INPUT_VALUE: e.get("raw"),
+                                                      Attr.OUTPUT_VALUE: e.get("error") or "accepted"},
+                     error=refused)  # fmt: skip
 
     def _on_feedback(self, e: dict[str, Any], ts: float) -> None:
-        if self.step is not None:
+        if self.step is not None:  # a malformed reply: the step did not do what a step does
             self.step.add_event("feedback", {"kind": e.get("kind", ""), "message": e.get("message", "")}, ns(ts))
+            self._fail(self.step, f"malformed reply: {e.get('kind')}")
 
     def _on_harness_error(self, e: dict[str, Any], ts: float) -> None:
-        if self.step is not None:
-            self.step.add_event("harness_error", {"error": e.get("error", ""), "traceback": e.get("traceback", "")},
-                                ns(ts))  # fmt: skip
+        attributes = {"error": e.get("error", ""), "traceback": e.get("traceback", "")}
+        for span in (self.step, self.episode, self.run):  # the harness failed, not the agent: all the way up
+            if span is not None:
+                span.add_event("harness_error", attributes, ns(ts))
+                self._fail(span, f"harness failure: {e.get('error')}")
 
     def _on_score(self, e: dict[str, Any], ts: float) -> None:
         self.score = {k: e[k] for k in ("metric", "value", "target", "passed", "metrics") if k in e}
@@ -242,7 +286,7 @@ class PhoenixSink:
         client = Client(base_url=self.base_url)
         for _ in range(10):
             try:
-                project = client.projects.get(project_name=self.config.project)
+                project = client.projects.get(project_name=phoenix_project(self.config))
                 return f"{self.base_url}/projects/{project['id']}/traces/{self.trace_id}"
             except Exception:
                 time.sleep(0.3)
