@@ -69,6 +69,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--workers", type=int, help="with --sweep: episodes run in parallel")
     parser.add_argument("--summarize", type=Path, metavar="EXPERIMENT_DIR", help="tables and plots of a sweep")
+    parser.add_argument(
+        "--phoenix", action="store_true",
+        help="with --summarize: write the sweep to Phoenix as experiments (a sweep whose episodes sent "
+        "spans to Phoenix does this at its end)",
+    )  # fmt: skip
     return parser
 
 
@@ -256,7 +261,7 @@ def sweep_main(args: argparse.Namespace) -> int:
             except ValidationError as exc:
                 raise ConfigError(f"{args.sweep}: {describe_validation_error(exc, raw)}") from None
             experiment = run_sweep(sweep, resume=args.resume)
-        summarize_experiment(experiment)
+        summarize_experiment(experiment, to_phoenix=args.phoenix or bool(args.sweep or args.repeat))
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -289,7 +294,9 @@ def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":
     )  # fmt: skip
 
 
-def summarize_experiment(experiment: Path) -> None:
+def summarize_experiment(experiment: Path, to_phoenix: bool = False) -> None:
+    """Tables and figures; with to_phoenix, the sweep as Phoenix experiments too (a just-run sweep
+    asks for it, and it is done when its episodes sent spans to Phoenix)."""
     from ctxbench.episode_tables import write_episode_tables
     from ctxbench.plots import plot_all
     from ctxbench.results import load_rows, paired_table, print_table, scored, summarize, write_tables
@@ -304,6 +311,28 @@ def summarize_experiment(experiment: Path) -> None:
     figures = plot_all(scored(rows), Path("figs"), experiment.name)
     print("tables: " + ", ".join(map(str, tables)))
     print("figures: " + ", ".join(map(str, figures)))
+    if to_phoenix:
+        write_to_phoenix(experiment, rows)
+
+
+def write_to_phoenix(experiment: Path, rows: list[dict[str, Any]]) -> None:
+    from ctxbench.config import RunConfig
+    from ctxbench.phoenix_experiments import log_sweep
+    from ctxbench.tracing.otel import phoenix_base_url, phoenix_reachable
+
+    telemetry = [RunConfig.model_validate(row["trace"].start["config"]).telemetry.phoenix for row in rows]
+    if not all(t.enabled for t in telemetry):
+        return  # a sweep without Phoenix stays without it
+    base_url = phoenix_base_url(telemetry[0])
+    if not phoenix_reachable(base_url):
+        print(f"Phoenix does not answer at {base_url}: the sweep was not written as experiments "
+              "(start it, then: run_bench.py --summarize DIR --phoenix)")  # fmt: skip
+        return
+    written = log_sweep(experiment, rows, base_url)
+    print(
+        f"Phoenix: {written['experiments']} experiments on dataset {written['dataset']} "
+        f"({written['runs_logged']} runs written, {written['runs_kept']} already there): {written['compare_url']}"
+    )
 
 
 def warn_about_provenance(rows: list[dict[str, Any]]) -> None:

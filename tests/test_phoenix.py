@@ -2,11 +2,13 @@
 annotation, no secrets, and the trace page rendered by headless Chromium. A dead endpoint never
 breaks a run."""
 
+import csv
 import http.server
 import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -205,3 +207,48 @@ def test_spans_say_what_happened(episode):
     assert llm["llm.provider"] == "ctxbench-scripted"
     assert json.loads(llm["llm.invocation_parameters"])["temperature"] is not None
     assert all(s["end_time"] > s["start_time"] for s in spans if s["name"] == "context")
+
+
+def chromium_dom(url: str, profile: Path) -> str:
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--window-size=1600,1000", "--virtual-time-budget=20000",
+    ]  # fmt: skip
+    return subprocess.run(["chromium", *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+
+
+def test_a_sweep_becomes_phoenix_experiments_once_and_compares_its_policies(phoenix, tmp_path):
+    from phoenix.client import Client
+
+    project = f"ctxbench-test-{uuid.uuid4().hex[:8]}"
+    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
+    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
+            "telemetry": {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": True}}}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    name = f"sweep-{uuid.uuid4().hex[:6]}"
+    sweep = {"experiment": name, "base_config": str(tmp_path / "base.json"), "repeats": 2,
+             "policies": ["full_history", {"type": "sliding_window", "turns": [1, 3]}],
+             "results_dir": str(tmp_path / "results")}  # fmt: skip
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    env = {**os.environ, "CTXBENCH_PHOENIX_PROJECT": project}
+    command = [sys.executable, str(ROOT / "run_bench.py")]
+    done = subprocess.run([*command, "--sweep", str(tmp_path / "sweep.json")], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Phoenix: 3 experiments" in done.stdout and "6 runs written, 0 already there" in done.stdout
+    client = Client(base_url=BASE)
+    dataset = client.datasets.get_dataset(dataset=f"ctxbench-sweep-{name}")
+    experiments = client.experiments.list(dataset_id=dataset.id)
+    assert sorted(e["name"].split(" · ")[1] for e in experiments) == [
+        "full_history", "sliding_window[turns=1]", "sliding_window[turns=3]"]  # fmt: skip
+    again = subprocess.run([*command, "--summarize", str(tmp_path / "results" / name), "--phoenix"],
+                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)  # fmt: skip
+    assert again.returncode == 0 and "0 runs written, 6 already there" in again.stdout, again.stdout + again.stderr
+    compare = again.stdout.split("already there): ")[1].split()[0]
+    dom = chromium_dom(compare, tmp_path / "profile")
+    summary = {row["policy"]: float(row["score"]) for row in csv.DictReader(
+        (tmp_path / "results" / name / "summary.csv").read_text().splitlines())}  # fmt: skip
+    for policy, mean in summary.items():  # every policy's name and mean score on the comparison page
+        assert policy in dom and f"{mean:.2f}" in dom, (policy, mean)
+    assert "score" in dom and "stop_reason" in dom  # the evaluations
