@@ -177,6 +177,9 @@ def test_a_policy_parameter_axis_is_one_cell_per_value_with_its_plot(tmp_path):
     starts = [json.loads(p.read_text().splitlines()[0]) for p in (tmp_path / "results/axis").glob("*/*/*/trace.jsonl")]
     assert sorted(s["config"]["policy"].get("turns", 0) for s in starts) == [0, 0, 1, 1, 3, 3]
     assert (tmp_path / "figs/axis_sliding_window_turns_agentic.png").read_bytes()[:4] == b"\x89PNG"
+    episodes = list(csv.DictReader((tmp_path / "results/axis/episodes.csv").read_text().splitlines()))
+    assert sorted(e["policy"] for e in episodes).count("sliding_window[turns=3]") == 2 and len(episodes) == 6
+    assert (tmp_path / "results/axis/steps.csv").read_text().count("\n") == 1 + len(episodes)  # one call each
 
 
 def test_policy_cells_read_axes_but_not_a_pipelines_stages():
