@@ -316,19 +316,24 @@ def summarize_experiment(experiment: Path, to_phoenix: bool = False) -> None:
 
 
 def write_to_phoenix(experiment: Path, rows: list[dict[str, Any]]) -> None:
-    from ctxbench.config import RunConfig
+    """The sweep as Phoenix experiments, when its episodes sent spans there. The sweep is done and
+    its results written whatever happens here: a failure is one line, never an error exit."""
     from ctxbench.phoenix_experiments import log_sweep
-    from ctxbench.tracing.otel import phoenix_base_url, phoenix_reachable
+    from ctxbench.tracing.otel import PhoenixConfig, phoenix_base_url, phoenix_reachable
 
-    telemetry = [RunConfig.model_validate(row["trace"].start["config"]).telemetry.phoenix for row in rows]
+    telemetry = [PhoenixConfig.model_validate(row["trace"].start["config"]["telemetry"]["phoenix"]) for row in rows]
     if not all(t.enabled for t in telemetry):
         return  # a sweep without Phoenix stays without it
     base_url = phoenix_base_url(telemetry[0])
+    retry = "start it, then: run_bench.py --summarize DIR --phoenix"
     if not phoenix_reachable(base_url):
-        print(f"Phoenix does not answer at {base_url}: the sweep was not written as experiments "
-              "(start it, then: run_bench.py --summarize DIR --phoenix)")  # fmt: skip
+        print(f"Phoenix does not answer at {base_url}: the sweep was not written as experiments ({retry})")
         return
-    written = log_sweep(experiment, rows, base_url)
+    try:
+        written = log_sweep(experiment, rows, base_url)
+    except Exception as exc:  # the client and httpx raise many kinds
+        print(f"Phoenix: the sweep was not written as experiments: {type(exc).__name__}: {exc} ({retry})")
+        return
     print(
         f"Phoenix: {written['experiments']} experiments on dataset {written['dataset']} "
         f"({written['runs_logged']} runs written, {written['runs_kept']} already there): {written['compare_url']}"

@@ -1,7 +1,8 @@
 """Tables to load into pandas beside the summary: `episodes.csv`, one row per episode with every
-figure of its result.json (its provenance too), and `steps.csv`, one row per model call with the context it was sent
-(tokens before and after the policy, the server's prompt and reused KV-cache tokens), its latency
-and what the step came to (a cell's outcome, a malformed reply's kind, an answer taken or refused)."""
+figure of its result.json (its provenance too), and `steps.csv`, one row per model call with the
+context it was sent (tokens before and after the policy, the server's prompt and reused KV-cache
+tokens), its latency and what the step came to (a cell's outcome, a malformed reply's kind, an
+answer taken or refused)."""
 
 import csv
 import json

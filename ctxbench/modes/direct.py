@@ -1,9 +1,8 @@
 """direct: what the model does alone, the reference the other modes are measured against. One
 greedy call (temperature 0; `model.direct_temperature` draws samples instead, for pass@k) with the
-task's plain prompt: for HumanEval, the instruction of the
-evaluation behind the Qwen2.5-Coder report's figures (EvalPlus's). No tools, no feedback, no second
-try. A code answer is the reply's code; otherwise that code runs once in the sandbox and the task's
-answer file is what is submitted."""
+task's plain prompt: for HumanEval, the instruction of the evaluation behind the Qwen2.5-Coder
+report's figures (EvalPlus's). No tools, no feedback, no second try. A code answer is the reply's
+code; otherwise that code runs once in the sandbox and the task's answer file is what is submitted."""
 
 import contextlib
 import re
