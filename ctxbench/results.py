@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ctxbench.context_figures import context_figures
 from ctxbench.errors import UNSCORED_STOP_REASONS
 from ctxbench.stats import Estimate, mean_interval, rate_interval, sign_flip_test
 from ctxbench.tracing.reader import EpisodeTrace, load_episode
@@ -25,7 +26,8 @@ REFERENCE_POLICY = "full_history"
 MAX_SCORE = 1.0  # every task's metric is at most 1 (accuracy, ARI, Spearman, R², precision, pass)
 # Per-episode costs, averaged per cell over its scored episodes.
 COSTS = ("agent_prompt_tokens", "agent_completion_tokens", "summarizer_tokens", "total_tokens", "cached_tokens",
-         "response_cache_hits", "cost_usd", "llm_s", "wall_s", "steps")  # fmt: skip
+         "client_reused_tokens", "client_reused_share", "response_cache_hits", "cost_usd", "cost_usd_cache_reads",
+         "llm_s", "wall_s", "steps", "activity")  # fmt: skip
 
 
 def load_rows(experiment: Path) -> list[dict[str, Any]]:
@@ -41,7 +43,7 @@ def load_rows(experiment: Path) -> list[dict[str, Any]]:
             "seed": result["seed"], "score": score["value"] if score else None,
             "passed": bool(score and score["passed"]), "stop_reason": result["stop_reason"],
             "wall_s": result["wall_time_s"], "trace": trace, "totals": result["totals"],
-            "provenance": result.get("provenance"), **costs_of(result["totals"]),
+            "provenance": result.get("provenance"), **costs_of(result["totals"]), **context_figures(trace),
         })  # fmt: skip
     return rows
 
@@ -98,8 +100,9 @@ def columns(name: str, estimate: Estimate) -> dict[str, Any]:
             f"{name}_ci": estimate.method}  # fmt: skip
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]  # an episode without a model call has no activity
+    return sum(known) / len(known) if known else None
 
 
 def reference_scores(rows: list[dict[str, Any]]) -> dict[tuple, float]:
@@ -193,14 +196,16 @@ def print_table(table: list[dict[str, Any]], paired: list[dict[str, Any]] | None
     console = Console(width=None if sys.stdout.isatty() else 200)
     view = Table(title="results: mean [95% CI] over n scored episodes; ! = harness failure (not scored)")
     for column in ("task", "policy", "mode", "n", "stop reasons", "success", "score", "delta (pairs, p)",
-                   "agent tok", "summ tok", "llm s", "wall s", "steps"):  # fmt: skip
+                   "agent tok", "summ tok", "reused (server / est.)", "activity", "llm s", "wall s",
+                   "steps"):  # fmt: skip
         view.add_column(column)
     for row in table:
+        reused = f"{_num(row['cached_tokens'])} / {_num(row['client_reused_tokens'])}"
         view.add_row(row["task"], row["policy"], row["mode"], str(row["n"]), row["stop_reasons"],
                      interval_text(row, "success"), interval_text(row, "score"), _delta_text(row),
                      _num(_sum(row["agent_prompt_tokens"], row["agent_completion_tokens"])),
-                     _num(row["summarizer_tokens"]), _num(row["llm_s"], 1), _num(row["wall_s"], 1),
-                     _num(row["steps"], 1))  # fmt: skip
+                     _num(row["summarizer_tokens"]), reused, _num(row["activity"], 2), _num(row["llm_s"], 1),
+                     _num(row["wall_s"], 1), _num(row["steps"], 1))  # fmt: skip
     console.print(view)
     if paired:
         pooled = Table(title="each policy vs full_history, pairs pooled over tasks")

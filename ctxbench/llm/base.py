@@ -63,6 +63,11 @@ class ModelConfig(BaseModel):
     max_retries: int = Field(3, ge=0, description="Retries on transient errors, with exponential backoff")
     usd_per_mtok_prompt: float = Field(0.0, ge=0)
     usd_per_mtok_completion: float = Field(0.0, ge=0)
+    cache_read_discount: float = Field(
+        0.5, ge=0, le=1,
+        description="What a cache-read prompt token costs, as a share of the prompt price (OpenAI 0.5, "
+        "Anthropic 0.1): the results' cost_usd_cache_reads, with the client-side estimate of reused tokens",
+    )  # fmt: skip
     scripted_replies: list[str | dict[str, Any]] = Field(
         default_factory=list,
         description='Text, {"text": ..., "tool_calls": [{"name", "arguments"}]}, or {"fail": "context_overflow"} '

@@ -1,0 +1,76 @@
+"""What a context policy did in an episode, and what keeping the prompt's prefix stable saved, from
+its trace alone.
+
+- activity: the share of model calls whose context the policy changed (dropped, masked, shrunk,
+  summarized or retrieved something). A null score difference between policies means little when
+  the policy hardly acted: this says how often it did.
+- reused prompt tokens, two ways: the server's own count (the KV cache, `cached_tokens`, local
+  llama.cpp and APIs that report it) and the client-side estimate the Complexity Trap study uses
+  for API pricing: the prefix a request shares with the one before it counts as a cache read
+  (here the shared share of the messages' text, applied to the call's prompt tokens).
+- cost with cache reads: prompt tokens at the model's price, the estimated reused ones at
+  `model.cache_read_discount` of it, completion tokens at theirs.
+"""
+
+from typing import Any
+
+from ctxbench.tracing.reader import EpisodeTrace
+
+ACTIONS = ("dropped", "masked", "shrunk", "summarized", "retrieved")
+
+
+def activity(trace: EpisodeTrace) -> float | None:
+    """Share of model calls whose context the policy changed; None for an episode without calls."""
+    calls = trace.llm_calls
+    if not calls:
+        return None
+    acted = sum(any((call.get("context") or {}).get(action) for action in ACTIONS) for call in calls)
+    return acted / len(calls)
+
+
+def flat_text(messages: list[dict[str, Any]]) -> str:
+    """The messages as the text a server's prompt template would lay out, role by role."""
+    return "".join(f"\x00{m.get('role')}\x00{m.get('content') or ''}" for m in messages)
+
+
+def shared_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def client_reused_tokens(trace: EpisodeTrace) -> int:
+    """The Complexity Trap's estimate: each request's prefix shared with the previous request is a
+    cache read; its share of the request's text, times the request's prompt tokens."""
+    reused, previous = 0.0, ""
+    for call in trace.llm_calls:
+        text = flat_text(call.get("messages") or [])
+        prompt_tokens = int(((call.get("reply") or {}).get("usage") or {}).get("prompt_tokens") or 0)
+        if text and previous:
+            reused += prompt_tokens * shared_prefix(previous, text) / len(text)
+        previous = text
+    return round(reused)
+
+
+def cost_with_cache_reads(trace: EpisodeTrace, reused_tokens: int) -> float:
+    """USD at the run's model prices, the reused prompt tokens at the cache-read discount."""
+    model = (trace.start.get("config") or {}).get("model") or {}
+    prompt_price = float(model.get("usd_per_mtok_prompt") or 0.0)
+    completion_price = float(model.get("usd_per_mtok_completion") or 0.0)
+    discount = float(model.get("cache_read_discount", 1.0))
+    usage = [((call.get("reply") or {}).get("usage") or {}) for call in trace.llm_calls]
+    prompt = sum(int(u.get("prompt_tokens") or 0) for u in usage)
+    completion = sum(int(u.get("completion_tokens") or 0) for u in usage)
+    reused = min(reused_tokens, prompt)
+    return ((prompt - reused) * prompt_price + reused * prompt_price * discount + completion * completion_price) / 1e6
+
+
+def context_figures(trace: EpisodeTrace) -> dict[str, Any]:
+    """The per-episode columns the results tables average per cell."""
+    reused = client_reused_tokens(trace)
+    prompt = sum(int(((c.get("reply") or {}).get("usage") or {}).get("prompt_tokens") or 0) for c in trace.llm_calls)
+    return {"activity": activity(trace), "client_reused_tokens": reused,
+            "client_reused_share": reused / prompt if prompt else None,
+            "cost_usd_cache_reads": cost_with_cache_reads(trace, reused)}  # fmt: skip
