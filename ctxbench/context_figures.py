@@ -41,13 +41,16 @@ def shared_prefix(a: str, b: str) -> int:
     return i
 
 
-def client_reused_tokens(trace: EpisodeTrace) -> int:
+def client_reused_tokens(trace: EpisodeTrace, policy_counts: bool = False) -> int:
     """The Complexity Trap's estimate: each request's prefix shared with the previous request is a
-    cache read; its share of the request's text, times the request's prompt tokens."""
+    cache read; its share of the request's text, times the request's prompt tokens (the server's
+    count; policy_counts: the policy's own count of the context, as replay measures it)."""
     reused, previous = 0.0, ""
     for call in trace.llm_calls:
         text = flat_text(call.get("messages") or [])
-        prompt_tokens = int(((call.get("reply") or {}).get("usage") or {}).get("prompt_tokens") or 0)
+        usage = (call.get("reply") or {}).get("usage") or {}
+        counted = (call.get("context") or {}).get("tokens_after") if policy_counts else usage.get("prompt_tokens")
+        prompt_tokens = int(counted or 0)
         if text and previous:
             reused += prompt_tokens * shared_prefix(previous, text) / len(text)
         previous = text

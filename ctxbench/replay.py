@@ -9,6 +9,7 @@ from typing import Any
 
 from context_policies import ContextBuilder, policy_from_config
 from context_policies.base import PolicyConfig
+from ctxbench.context_figures import client_reused_tokens, flat_text, shared_prefix
 from ctxbench.episode import clarification_note
 from ctxbench.errors import HarnessError
 from ctxbench.events import Event
@@ -49,12 +50,39 @@ def replay(path: Path, policy: PolicyConfig, counter: TokenCounter, summarize: A
     events, calls = recorded_history(path)
     original = trace.context_tokens_per_step()
     builder = ContextBuilder(policy_from_config(policy), policy, counter, summarize)
-    rows = []
+    rows, previous = [], ""
     for step, (call, before) in enumerate(zip(calls, original, strict=True), start=1):
         view = builder.build(events[: call.seen], call.notes)
-        rows.append({"step": step, "original_tokens": before, "replayed_tokens": view.record["tokens_after"],
+        text, tokens = flat_text(view.messages), view.record["tokens_after"]
+        # The client-side prefix-cache estimate, as for live runs (ctxbench/context_figures.py).
+        reused = round(tokens * shared_prefix(previous, text) / len(text)) if previous and text else 0
+        rows.append({"step": step, "original_tokens": before, "replayed_tokens": tokens, "reused_tokens": reused,
                      "kept": view.record["kept"], "over_budget": view.record.get("over_budget")})  # fmt: skip
+        previous = text
     return rows
+
+
+def replay_experiment(experiment: Path, policies: dict[str, PolicyConfig], counter_of: Any) -> list[dict[str, Any]]:
+    """Counterfactual replay at sweep scale: every recorded trajectory of an experiment under each
+    given (non-LLM) policy, one row per trajectory and policy: the context tokens it sent, those the
+    policy would have sent, and the prefix-cache estimate of each. counter_of(trace) gives the
+    tokenizer of the recorded run's model."""
+    table = []
+    for path in sorted(experiment.glob("*/*/*/trace.jsonl")):
+        trace = load_episode(path)
+        start = trace.start
+        recorded = {"task": start.get("task"), "recorded_policy": start.get("policy"),
+                    "mode": start.get("reasoning_mode"), "model": start.get("model"),
+                    "repeat": start.get("repeat")}  # fmt: skip
+        live_reused = client_reused_tokens(trace, policy_counts=True)  # on the basis replay counts on
+        for name, policy in policies.items():
+            rows = replay(path, policy, counter_of(trace))
+            original, replayed = totals(rows)
+            table.append({**recorded, "replayed_policy": name, "steps": len(rows), "original_tokens": original,
+                          "original_reused_tokens": live_reused, "replayed_tokens": replayed,
+                          "replayed_reused_tokens": sum(r["reused_tokens"] for r in rows),
+                          "over_budget_steps": sum(bool(r["over_budget"]) for r in rows)})  # fmt: skip
+    return table
 
 
 def totals(rows: Sequence[dict[str, Any]]) -> tuple[int, int]:

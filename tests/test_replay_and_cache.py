@@ -1,9 +1,12 @@
 """Replay of a recorded episode under other policies (no LLM call), and the LLM response cache."""
 
+from pathlib import Path
+
 import pytest
 
 from context_policies.full_history import FullHistoryConfig
 from context_policies.observation_masking import ObservationMaskingConfig
+from context_policies.sliding_window import SlidingWindowConfig
 from context_policies.summarization import SummarizationConfig
 from ctxbench.errors import HarnessError
 from ctxbench.replay import replay, totals
@@ -59,3 +62,26 @@ def test_response_cache_serves_a_repeated_episode_without_model_calls(tmp_path):
     assert t2.cost_usd == t1.cost_usd > 0 and t2.llm_latency_s == t1.llm_latency_s > 0
     assert (t1.response_cache_hits, t2.response_cache_hits) == (0, 2)
     assert t2.replayed_latency_s == t2.llm_latency_s
+
+
+def test_replay_at_sweep_scale_gives_each_trajectory_under_each_policy(tmp_path):
+    """Replaying full_history reproduces the live run's tokens and prefix-cache estimate exactly;
+    a window sends less; every trajectory of the experiment is there once per policy."""
+    import shutil
+
+    from ctxbench.replay import replay_experiment
+
+    golden = Path(__file__).resolve().parent / "golden/replay_trace.jsonl"
+    for repeat in range(2):
+        folder = tmp_path / "exp/pbmc_annotation/full_history__agentic__m" / str(repeat)
+        folder.mkdir(parents=True)
+        shutil.copy(golden, folder / "trace.jsonl")
+    policies = {"full_history": FullHistoryConfig(), "window": SlidingWindowConfig(turns=1)}
+    table = replay_experiment(tmp_path / "exp", policies, lambda trace: counter())
+    assert sorted(r["replayed_policy"] for r in table) == ["full_history", "full_history", "window", "window"]
+    for row in table:
+        if row["replayed_policy"] == "full_history":
+            assert row["replayed_tokens"] == row["original_tokens"]
+            assert abs(row["replayed_reused_tokens"] - row["original_reused_tokens"]) <= row["steps"]  # rounding
+        else:
+            assert row["replayed_tokens"] < row["original_tokens"]
