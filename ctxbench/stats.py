@@ -108,3 +108,36 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:
         return 1.0
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
+
+
+def paired_power(n: int, p_reference: float, p_other: float, alpha: float = 0.05) -> float:
+    """Power of the exact sign-flip test on n pairs of 0/1 scores, the reference succeeding with
+    p_reference and the other policy with p_other, independently within a pair (no positive
+    correlation assumed: conservative). With 0/1 scores the test is the exact two-sided binomial
+    test on the pairs that differ, so the power is an exact sum over how many differ and which way."""
+    from scipy.stats import binom, binomtest
+
+    up = p_other * (1 - p_reference)  # the other succeeds where the reference fails
+    down = p_reference * (1 - p_other)
+    differ = up + down
+    if differ == 0:
+        return 0.0
+    power = 0.0
+    for m in range(1, n + 1):  # pairs that differ
+        weight_m = float(binom.pmf(m, n, differ))
+        for k in range(m + 1):  # of which k favour the other policy
+            if binomtest(k, m, 0.5).pvalue <= alpha:
+                power += weight_m * float(binom.pmf(k, m, up / differ))
+    return power
+
+
+def smallest_detectable_gain(n: int, p_reference: float, power: float = 0.8, alpha: float = 0.05) -> float | None:
+    """The smallest rise in success rate over p_reference that n pairs detect with the given power
+    (steps of 0.01); None when even a rise to 1 is not enough."""
+    for step in range(1, 101):
+        p_other = p_reference + step / 100
+        if p_other > 1:
+            return None
+        if paired_power(n, p_reference, p_other, alpha) >= power:
+            return step / 100
+    return None

@@ -112,3 +112,18 @@ def test_pass_at_k_is_the_unbiased_estimator_of_the_humaneval_paper():
     assert pass_at_k(200, 3, 100) == pytest.approx(1 - comb(197, 100) / comb(200, 100))  # no overflow
     with pytest.raises(ValueError):
         pass_at_k(5, 1, 6)
+
+
+def test_paired_power_is_exact_and_matches_a_simulation_of_the_sign_flip_test():
+    from ctxbench.stats import paired_power, sign_flip_test, smallest_detectable_gain
+
+    for p in (0.0, 0.2, 0.5, 0.9):
+        assert paired_power(10, p, p) <= 0.05  # no difference: rejected at most alpha of the time
+    assert paired_power(10, 0.1, 0.5) < paired_power(20, 0.1, 0.5) < paired_power(40, 0.1, 0.5)
+    assert paired_power(20, 0.1, 0.4) < paired_power(20, 0.1, 0.6)
+    rng = np.random.default_rng(0)
+    rejected = [sign_flip_test(rng.binomial(1, 0.8, 12) - rng.binomial(1, 0.1, 12)).p_value <= 0.05
+                for _ in range(400)]  # fmt: skip
+    assert abs(np.mean(rejected) - paired_power(12, 0.1, 0.8)) < 0.06
+    assert smallest_detectable_gain(10, 0.5) is None  # 10 pairs from 0.5: not even a rise to 1.0 suffices
+    assert 0.3 < smallest_detectable_gain(30, 0.3) < 0.5
