@@ -3,6 +3,7 @@ failures counted apart, n, intervals, pairs and the pooled paired test."""
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,25 @@ def test_pairs_are_pooled_per_policy_with_their_count(tables):
     assert (row["tasks"], row["pairs"], row["unpaired"]) == ("1", "2", "0")
     assert row["delta_test"] in ("exact sign-flip", "all differences 0")
     assert not [r for r in paired if r["model"] == "overflowing"]  # nothing scored, nothing to pair
+
+
+def test_compare_runs_pairs_two_sweeps_episode_by_episode(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    golden = Path(__file__).resolve().parent / "golden/replay_trace.jsonl"
+    scores = {"before": [0.0, 0.0, 1.0], "after": [1.0, 1.0, 1.0]}
+    for name, values in scores.items():
+        for repeat, value in enumerate(values):
+            folder = tmp_path / name / "pbmc_annotation/full_history__agentic__m" / str(repeat)
+            folder.mkdir(parents=True)
+            shutil.copy(golden, folder / "trace.jsonl")
+            result = {"task": "pbmc_annotation", "policy": "full_history", "reasoning_mode": "agentic", "model": "m",
+                      "repeat": repeat, "seed": repeat, "stop_reason": "final_answer", "wall_time_s": 1.0,
+                      "score": {"value": value, "passed": value == 1.0}, "totals": {"steps": 1}}  # fmt: skip
+            (folder / "result.json").write_text(json.dumps(result))
+    script = Path(__file__).resolve().parent.parent / "scripts/compare_runs.py"
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "before"), str(tmp_path / "after")],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "second - first: +0.667" in out and "over 3 pairs (0 unpaired)" in out and "exact sign-flip" in out
