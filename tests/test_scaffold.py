@@ -150,6 +150,10 @@ def test_a_module_used_without_import_or_imported_by_its_short_name_gets_a_hint(
     assert error_summary(failed(alias)).endswith("it is a short name for it: `import scanpy as sc`)")
     other = "ImportError: cannot import name 'tl' from 'numpy' (/opt/site-packages/numpy/__init__.py)"
     assert error_summary(failed(other)) == other
+    numpy_json = "Traceback ...\nTypeError: Object of type int64 is not JSON serializable"
+    assert error_summary(failed(numpy_json)).endswith("the file json.dump was writing is left incomplete)")
+    assert "int(x)" in error_summary(failed(numpy_json))
+    assert error_summary(failed("TypeError: unsupported operand")) == "TypeError: unsupported operand"
 
 
 def test_preload_imports_before_the_first_step_and_says_so(tmp_path):

@@ -148,13 +148,16 @@ def exception_line(result: CellResult) -> str:
 
 NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 IMPORT_ERROR = re.compile(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'")
+# json writes no numpy or pandas value: the 1.5B model's dict of answers held np.int64 counts, json.dump
+# failed half-way through the file, and the same code was sent again three times.
+NOT_JSON = re.compile(r"TypeError: Object of type (\w+) is not JSON serializable")
 # Short names by convention only: `from scanpy import sc` is what the 0.5B model writes for `import scanpy as sc`.
 ALIASES = {"np": "numpy", "pd": "pandas", "sc": "scanpy", "ad": "anndata", "plt": "matplotlib.pyplot", "sns": "seaborn"}
 
 
 def error_summary(result: CellResult) -> str:
-    """The exception line, with a hint when a module was used without being imported or a
-    conventional short name was imported from its module."""
+    """The exception line, with a hint when a module was used without being imported, a
+    conventional short name was imported from its module, or json was given a numpy value."""
     line = exception_line(result)
     missing = NAME_ERROR.search(line)
     if missing and importlib.util.find_spec(missing.group(1)) is not None:
@@ -163,6 +166,9 @@ def error_summary(result: CellResult) -> str:
     if alias and ALIASES.get(alias.group(1)) == alias.group(2):
         name, module = alias.groups()
         line += f" (`{name}` is not inside {module}, it is a short name for it: `import {module} as {name}`)"
+    if value_type := NOT_JSON.search(line):
+        line += (f" (json cannot write a numpy/pandas {value_type.group(1)}: convert values first with int(x), "
+                 "float(x), str(x) or x.tolist(); the file json.dump was writing is left incomplete)")  # fmt: skip
     return line
 
 
