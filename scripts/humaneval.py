@@ -184,6 +184,7 @@ def report_figure(out: Path, models: list[str], modes: list[str], problems: list
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from ctxbench.stats import mean_interval
 
@@ -214,6 +215,7 @@ def report_figure(out: Path, models: list[str], modes: list[str], problems: list
     rates.set_title(f"{out.name}: {len(problems)} problems" + (f", {plan.iters} rounds" if plan.iters else ""))
     costs.set_xlabel("seconds per episode")
     costs.set_ylabel("model calls (steps)")
+    costs.yaxis.set_major_locator(MaxNLocator(integer=True))
     costs.set_title("each episode")
     costs.legend(fontsize=7)
     figure.tight_layout()
