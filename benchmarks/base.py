@@ -53,8 +53,8 @@ Controller mode: each reply is one proposal, a ```python block that computes the
 /work/{name}. The harness runs it and checks that a valid answer was written.
 """
 DIRECT_ANSWER = """\
-Answer: reply with one ```python block that does all of this and writes /work/{name}. It runs once,
-as it stands; nothing it prints is shown to anyone.
+How to reply: one ```python block that does all of this and writes /work/{name} as described above.
+It runs once, as it stands; nothing it prints is shown to anyone.
 """
 DEFAULT_MEASURE = """\
 import json as _json, os as _os, shutil as _shutil
@@ -95,6 +95,9 @@ class ControllerSpec:
     # What of a code proposal runs: HumanEval keeps the definitions it submits, not the model's own
     # tests (whose wrong expectations would fail a correct function).
     runnable: Callable[[str], str] = lambda proposal: proposal
+    # A code proposal that writes the task's own answer file needs the task's answer format (its
+    # header, keys); a proposal of another kind (a JSON config, a predict function) does not.
+    keeps_answer_format: bool = False
 
 
 @dataclass
@@ -158,11 +161,12 @@ class Task(ABC):
             target=1.0,
             measure=lambda iteration, proposal: DEFAULT_MEASURE.format(name=name, iteration=iteration),
             answer=lambda iteration: f"proposal_{iteration}_{name}",
+            keeps_answer_format=True,
         )
 
     def direct_prompt(self, prepared: PreparedTask) -> str:
         """The one message of direct mode: the task, answered by one block of code that runs once."""
-        return without_answer_section(prepared.prompt) + "\n" + DIRECT_ANSWER.format(name=self.answer_text)
+        return without_submission(prepared.prompt) + "\n\n" + DIRECT_ANSWER.format(name=self.answer_text)
 
     def script(self, name: str) -> str:
         """Source of a script shipped next to the task (baseline.py, reference.py)."""
@@ -185,8 +189,24 @@ SCRIPT_TIMEOUT_S = 300  # a reference solution may fit a model on the whole data
 ANSWER_SECTION = "\nAnswer:"  # task prompts end with how to answer; controller mode replaces that part
 
 
+# How the agentic protocol submits ("..., then reply: FINAL_ANSWER: clusters.csv"): a mode that
+# submits for the agent drops it, and keeps what it follows, the answer file's format.
+SUBMISSION = re.compile(r",?\s*then (?:reply|submit with the line):?\s*FINAL_ANSWER:[^\n]*")
+
+
 def without_answer_section(prompt: str) -> str:
     return prompt.split(ANSWER_SECTION)[0].rstrip() + "\n"
+
+
+def without_submission(prompt: str) -> str:
+    """The task as given, the answer file's format included, without how to submit it."""
+    return SUBMISSION.sub("", prompt).rstrip()
+
+
+def answer_format(prompt: str) -> str:
+    """The task's Answer section (what to write, in which format) without how to submit it."""
+    _, found, section = prompt.partition(ANSWER_SECTION)
+    return without_submission("Answer:" + section) if found else ""
 
 
 def inside_workdir(workdir: Path, name: str, must_exist: bool = True) -> Path:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.base import AnswerError, ControllerSpec, without_answer_section
+from benchmarks.base import answer_format as task_answer_format
 from ctxbench.episode import Episode, TargetReached
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
@@ -36,7 +37,8 @@ def run_controller(episode: Episode, scaffold: ScaffoldConfig) -> None:
     spec = episode.task.controller()
     if spec is None:
         raise HarnessError(f"task {episode.task.config.name!r} has no controller mode; use --reasoning-mode agentic")
-    task = f"{without_answer_section(episode.prepared.prompt)}\n{spec.instructions}"
+    answer_format = f"{task_answer_format(episode.prepared.prompt)}\n\n" if spec.keeps_answer_format else ""
+    task = f"{without_answer_section(episode.prepared.prompt)}\n{answer_format}{spec.instructions}"
     for opening_kind, content in scaffold.opening(SYSTEM_PROMPT, task):
         episode.add(opening_kind, content)
     scores: list[str] = []
