@@ -53,7 +53,7 @@ Controller mode: each reply is one proposal, a ```python block that computes the
 /work/{name}. The harness runs it and checks that a valid answer was written.
 """
 DIRECT_ANSWER = """\
-How to reply: one ```python block that does all of this and writes /work/{name} as described above.
+How to reply: one ```python block that does all of this and writes /work/{name}{as_described}.
 It runs once, as it stands; nothing it prints is shown to anyone.
 """
 DEFAULT_MEASURE = """\
@@ -166,7 +166,19 @@ class Task(ABC):
 
     def direct_prompt(self, prepared: PreparedTask) -> str:
         """The one message of direct mode: the task, answered by one block of code that runs once."""
-        return without_submission(prepared.prompt) + "\n\n" + DIRECT_ANSWER.format(name=self.answer_text)
+        kept = self.answer_format(prepared.prompt)
+        between = f"{kept}\n\n" if kept else ""
+        how = DIRECT_ANSWER.format(name=self.answer_text, as_described=" as described above" if kept else "")
+        return f"{without_answer_section(prepared.prompt)}\n{between}{how}"
+
+    def answer_format(self, prompt: str) -> str:
+        """The prompt's Answer section without how the agentic protocol submits it, when it says how
+        to write the answer file (its header, its keys): what a mode that submits for the agent must
+        still tell. A section that only says how to submit (smoke_sum's) keeps nothing."""
+        _, found, section = prompt.partition(ANSWER_SECTION)
+        if not found or f"/work/{self.answer_text}" not in section:
+            return ""
+        return SUBMISSION.sub("", "Answer:" + section).rstrip()
 
     def script(self, name: str) -> str:
         """Source of a script shipped next to the task (baseline.py, reference.py)."""
@@ -190,23 +202,12 @@ ANSWER_SECTION = "\nAnswer:"  # task prompts end with how to answer; controller 
 
 
 # How the agentic protocol submits ("..., then reply: FINAL_ANSWER: clusters.csv"): a mode that
-# submits for the agent drops it, and keeps what it follows, the answer file's format.
+# submits for the agent drops it, and keeps what it follows, the answer file's format (Task.answer_format).
 SUBMISSION = re.compile(r",?\s*then (?:reply|submit with the line):?\s*FINAL_ANSWER:[^\n]*")
 
 
 def without_answer_section(prompt: str) -> str:
     return prompt.split(ANSWER_SECTION)[0].rstrip() + "\n"
-
-
-def without_submission(prompt: str) -> str:
-    """The task as given, the answer file's format included, without how to submit it."""
-    return SUBMISSION.sub("", prompt).rstrip()
-
-
-def answer_format(prompt: str) -> str:
-    """The task's Answer section (what to write, in which format) without how to submit it."""
-    _, found, section = prompt.partition(ANSWER_SECTION)
-    return without_submission("Answer:" + section) if found else ""
 
 
 def inside_workdir(workdir: Path, name: str, must_exist: bool = True) -> Path:

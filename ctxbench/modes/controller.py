@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.base import AnswerError, ControllerSpec, without_answer_section
-from benchmarks.base import answer_format as task_answer_format
 from ctxbench.episode import Episode, TargetReached
 from ctxbench.errors import HarnessError
 from ctxbench.modes.base import MODES
@@ -37,8 +36,10 @@ def run_controller(episode: Episode, scaffold: ScaffoldConfig) -> None:
     spec = episode.task.controller()
     if spec is None:
         raise HarnessError(f"task {episode.task.config.name!r} has no controller mode; use --reasoning-mode agentic")
-    answer_format = f"{task_answer_format(episode.prepared.prompt)}\n\n" if spec.keeps_answer_format else ""
-    task = f"{without_answer_section(episode.prepared.prompt)}\n{answer_format}{spec.instructions}"
+    prompt = episode.prepared.prompt
+    kept = episode.task.answer_format(prompt) if spec.keeps_answer_format else ""
+    between = f"{kept}\n\n" if kept else ""
+    task = f"{without_answer_section(prompt)}\n{between}{spec.instructions}"
     for opening_kind, content in scaffold.opening(SYSTEM_PROMPT, task):
         episode.add(opening_kind, content)
     scores: list[str] = []
