@@ -14,7 +14,7 @@ from ctxbench.episode import clarification_note
 from ctxbench.errors import HarnessError
 from ctxbench.events import Event
 from ctxbench.llm.tokens import TokenCounter
-from ctxbench.tracing.reader import load_episode
+from ctxbench.tracing.reader import EpisodeTrace, load_episode
 
 
 @dataclass
@@ -26,9 +26,8 @@ class RecordedCall:
     notes: list[str]
 
 
-def recorded_history(path: Path) -> tuple[list[Event], list[RecordedCall]]:
+def recorded_history(trace: EpisodeTrace) -> tuple[list[Event], list[RecordedCall]]:
     """The history events, and what each model call was built from."""
-    trace = load_episode(path)
     events: list[Event] = []
     calls: list[RecordedCall] = []
     notes: list[str] = []
@@ -40,14 +39,20 @@ def recorded_history(path: Path) -> tuple[list[Event], list[RecordedCall]]:
         elif record["type"] == "llm_call":
             calls.append(RecordedCall(len(events), list(notes)))
     if not events:
-        raise HarnessError(f"{path} has no `event` records (recorded before replay support); cannot replay")
+        raise HarnessError(f"{trace.path} has no `event` records (recorded before replay support); cannot replay")
     return events, calls
 
 
 def replay(path: Path, policy: PolicyConfig, counter: TokenCounter, summarize: Any = None) -> list[dict[str, Any]]:
     """Per model call: the tokens originally sent and the tokens `policy` would have sent."""
-    trace = load_episode(path)
-    events, calls = recorded_history(path)
+    return replay_trace(load_episode(path), policy, counter, summarize)
+
+
+def replay_trace(
+    trace: EpisodeTrace, policy: PolicyConfig, counter: TokenCounter, summarize: Any = None
+) -> list[dict[str, Any]]:
+    """replay, on a trace already read (a sweep's replays read each trace once)."""
+    events, calls = recorded_history(trace)
     original = trace.context_tokens_per_step()
     builder = ContextBuilder(policy_from_config(policy), policy, counter, summarize)
     rows, previous = [], ""
@@ -75,8 +80,9 @@ def replay_experiment(experiment: Path, policies: dict[str, PolicyConfig], count
                     "mode": start.get("reasoning_mode"), "model": start.get("model"),
                     "repeat": start.get("repeat")}  # fmt: skip
         live_reused = client_reused_tokens(trace, policy_counts=True)  # on the basis replay counts on
+        counter = counter_of(trace)
         for name, policy in policies.items():
-            rows = replay(path, policy, counter_of(trace))
+            rows = replay_trace(trace, policy, counter)
             original, replayed = totals(rows)
             table.append({**recorded, "replayed_policy": name, "steps": len(rows), "original_tokens": original,
                           "original_reused_tokens": live_reused, "replayed_tokens": replayed,

@@ -17,8 +17,10 @@ and are refused here.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -94,7 +96,15 @@ def replay_sweep(args: argparse.Namespace) -> int:
         if not names:
             raise ConfigError("--experiment needs --policies A,B,...")
         policies = {name: policy_config(args, name) for name in names}
-        counter_of = lambda trace: counter_for(ModelConfig.model_validate(trace.start["config"]["model"]))  # noqa: E731
+        counters: dict[str, Any] = {}  # one tokenizer per model, however many trajectories ran with it
+
+        def counter_of(trace: Any) -> Any:
+            model = trace.start["config"]["model"]
+            key = json.dumps(model, sort_keys=True)
+            if key not in counters:
+                counters[key] = counter_for(ModelConfig.model_validate(model))
+            return counters[key]
+
         table = replay_experiment(args.experiment, policies, counter_of)
         if not table:
             raise HarnessError(f"no trajectories under {args.experiment} (results/<experiment>/<task>/<cell>/<i>/)")
