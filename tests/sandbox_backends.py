@@ -3,8 +3,14 @@
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+from ctxbench.sandbox import SandboxConfig, make_sandbox
+from ctxbench.sandbox.base import Sandbox
 
 
 def docker_ready() -> bool:
@@ -24,3 +30,19 @@ def backend_params() -> list:
         marks = [] if ready or in_ci else [pytest.mark.skip(reason=f"{name} not set up (scripts/setup.sh)")]
         params.append(pytest.param(name, marks=[pytest.mark.slow, *marks], id=name))
     return params
+
+
+HOSTILE_LIMITS = dict(cell_timeout_s=3, kill_grace_s=3, output_limit_chars=1000, memory_mb=1024, max_procs=64)
+
+
+@contextmanager
+def hostile_box(backend: str, tmp_path: Path) -> Iterator[Sandbox]:
+    """A session with tight limits (HOSTILE_LIMITS) for the hostile suites, a file in /data, and
+    `alive = 'yes'` set so a suite can check the session survived."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "input.txt").write_text("data")
+    config = SandboxConfig(backend=backend, **HOSTILE_LIMITS)
+    with make_sandbox(config, tmp_path / "ep" / "work", data) as sandbox:
+        sandbox.run_cell("alive = 'yes'")
+        yield sandbox

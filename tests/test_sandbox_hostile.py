@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ctxbench.sandbox import SandboxConfig, make_sandbox
-from tests.sandbox_backends import backend_params
-
-CONFIG = dict(cell_timeout_s=3, kill_grace_s=3, output_limit_chars=1000, memory_mb=1024, max_procs=64)
+from tests.sandbox_backends import backend_params, hostile_box
 
 
 @pytest.fixture(params=backend_params())
 def box(request, tmp_path: Path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "input.txt").write_text("data")
-    with make_sandbox(SandboxConfig(backend=request.param, **CONFIG), tmp_path / "ep" / "work", data) as sandbox:
-        sandbox.run_cell("alive = 'yes'")
+    with hostile_box(request.param, tmp_path) as sandbox:
         yield sandbox
         # whatever happened, the episode can go on to a next step
         assert sandbox.run_cell("print('next step')").stdout == "next step\n"

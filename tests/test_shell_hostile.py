@@ -8,21 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from ctxbench.sandbox import SandboxConfig, make_sandbox
 from ctxbench.sandbox.shell import run_shell
-from tests.sandbox_backends import backend_params
+from tests.sandbox_backends import backend_params, hostile_box
 
 SLEEPERS = "cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^sleep$' || true"  # procps is not in every image
-CONFIG = dict(cell_timeout_s=3, kill_grace_s=3, output_limit_chars=1000, memory_mb=1024, max_procs=64)
 
 
 @pytest.fixture(params=backend_params())
 def box(request, tmp_path: Path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "input.txt").write_text("data")
-    with make_sandbox(SandboxConfig(backend=request.param, **CONFIG), tmp_path / "ep" / "work", data) as sandbox:
-        sandbox.run_cell("alive = 'yes'")
+    with hostile_box(request.param, tmp_path) as sandbox:
         yield sandbox
         # whatever happened, the episode can go on: a command, and the Python session as it was
         assert run_shell(sandbox, "echo next step").stdout == "next step\n[exit status 0]\n"
