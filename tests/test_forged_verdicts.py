@@ -154,3 +154,15 @@ def test_a_forged_humaneval_controller_metric_fails(tmp_path):
                                      budget={"max_steps": 1}))  # fmt: skip
     assert result.stop_reason == "max_steps"
     assert [m["doctest_pass_rate"] for m in proposal_metrics(result)] == [0.0]
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_a_forged_repair_fails_too(attack, tmp_path):
+    """humaneval_fix grades through HumanEval's check: every forgery above fails against it too (its
+    problem 0 is has_close_elements with a flipped comparison)."""
+    from benchmarks.humaneval_fix.task import HumanEvalFix, HumanEvalFixConfig
+
+    task = HumanEvalFix(HumanEvalFixConfig(problem=0), seed=0)
+    task.prepare(tmp_path / "fix")
+    assert task.grade(Solution(code=ATTACKS[attack])).value == 0.0, attack
+    assert task.grade(task.parse_answer((tmp_path / "fix/data/buggy.py").read_text(), tmp_path)).value == 0.0

@@ -138,3 +138,19 @@ def test_malformed_answers_are_sent_back(prepared, tmp_path, rows, accepted):
     else:
         with pytest.raises(AnswerError):
             task.parse_answer("lineage.csv", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["../task/data/wu2020_counts.h5ad", "/etc/passwd", ".", ""])
+def test_an_answer_outside_work_or_no_file_is_refused(prepared, tmp_path, name):
+    task, _ = prepared
+    with pytest.raises(AnswerError):
+        task.parse_answer(name, tmp_path)
+
+
+def test_both_labels_for_a_cell_or_every_cell_one_label_earn_nothing_above_trivial(prepared, tmp_path):
+    """A file naming each cell twice, once per lineage, is read as one label per cell (the last
+    row), not as two chances; all CD8 is the trivial 0.5."""
+    task, adata = prepared
+    rows = "".join(f"{cell},CD4\n{cell},CD8\n" for cell in adata.obs_names)
+    (tmp_path / "lineage.csv").write_text("cell_id,lineage\n" + rows)
+    assert task.grade(task.parse_answer("lineage.csv", tmp_path)).value == 0.5
