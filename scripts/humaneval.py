@@ -58,8 +58,9 @@ class Plan:
     iters: int | None
 
     def results_file(self, folder: Path, mode: str) -> Path:
-        sampled = f"_n{self.samples}_t{self.temperature:g}" if self.samples > 1 and self.temperature else ""
-        sampled = sampled or (f"_n{self.samples}" if self.samples > 1 else "")
+        sampled = ""
+        if self.samples > 1:
+            sampled = f"_n{self.samples}" + (f"_t{self.temperature:g}" if self.temperature else "")
         return folder / f"{mode}_{self.split}{sampled}{f'_iters{self.iters}' if self.iters else ''}.jsonl"
 
     def episode_config(self, raw: dict[str, Any], mode: str, problem: int, sample: int, out: Path) -> dict[str, Any]:
