@@ -68,6 +68,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--resume", action="store_true", help="with --sweep or --repeat: skip finished episodes, redo partial ones"
     )
     parser.add_argument("--workers", type=int, help="with --sweep: episodes run in parallel")
+    parser.add_argument(
+        "--executor", choices=["local", "ray"],
+        help="with --sweep or --repeat: run episodes here (local) or as Ray tasks (ray); overrides the sweep file",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ray-address", metavar="ADDRESS",
+        help="with --executor ray: the cluster to join (host:port or auto); none starts Ray on this machine",
+    )  # fmt: skip
     parser.add_argument("--summarize", type=Path, metavar="EXPERIMENT_DIR", help="tables and plots of a sweep")
     parser.add_argument(
         "--phoenix", action="store_true",
@@ -244,12 +252,12 @@ def sweep_main(args: argparse.Namespace) -> int:
     try:
         from dotenv import load_dotenv
 
-        from ctxbench.sweep import SweepConfig, run_sweep
+        from ctxbench.sweep import run_sweep
 
         load_dotenv()
         experiment = args.summarize
         if args.repeat or args.prompt:
-            experiment = run_sweep(repeat_sweep(args), resume=args.resume)
+            experiment = run_sweep(with_executor(repeat_sweep(args).model_dump(), args), resume=args.resume)
         elif args.sweep:
             raw = json.loads(args.sweep.read_text()) if args.sweep.is_file() else None
             if raw is None:
@@ -257,7 +265,7 @@ def sweep_main(args: argparse.Namespace) -> int:
             if args.workers:
                 raw["workers"] = args.workers
             try:
-                sweep = SweepConfig.model_validate(raw)
+                sweep = with_executor(raw, args)
             except ValidationError as exc:
                 raise ConfigError(f"{args.sweep}: {describe_validation_error(exc, raw)}") from None
             experiment = run_sweep(sweep, resume=args.resume)
@@ -269,6 +277,16 @@ def sweep_main(args: argparse.Namespace) -> int:
         print("interrupted: run again with --resume to finish", file=sys.stderr)
         return 130
     return 0
+
+
+def with_executor(raw: dict[str, Any], args: argparse.Namespace) -> "SweepConfig":
+    """The sweep with the executor flags applied (they override the sweep file's)."""
+    from ctxbench.sweep import SweepConfig
+
+    if args.ray_address and (args.executor or raw.get("executor")) != "ray":
+        raise ConfigError("--ray-address needs --executor ray (or executor: ray in the sweep file)")
+    overrides = {"executor": args.executor, "ray_address": args.ray_address}
+    return SweepConfig.model_validate({**raw, **{k: v for k, v in overrides.items() if v is not None}})
 
 
 def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":

@@ -6,6 +6,7 @@ of it (`differences`)."""
 
 import functools
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -29,13 +30,17 @@ def provenance(config: RunConfig) -> dict[str, Any]:
 def harness_and_machine() -> dict[str, Any]:
     commit = _git("rev-parse", "HEAD")
     status = _git("status", "--porcelain", "--untracked-files=no")
+    dirty = None if status is None else bool(status.strip())
+    if commit is None and (shipped := os.environ.get("CTXBENCH_SHIPPED_FROM")):
+        # a copy of the tree shipped to a Ray worker: the driver said which commit it is
+        commit, dirty = json.loads(shipped)["git_commit"], json.loads(shipped)["git_dirty"]
     versions: dict[str, str | None] = {}
     for package in PACKAGES:
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             versions[package] = None
-    return {"git_commit": commit, "git_dirty": None if status is None else bool(status.strip()),
+    return {"git_commit": commit, "git_dirty": dirty,
             "packages": versions, "python": platform.python_version(), "cpu": cpu_model(),
             "cpu_count": os.cpu_count()}  # fmt: skip
 

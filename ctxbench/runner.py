@@ -72,9 +72,13 @@ def phoenix_sinks(config: RunConfig, run_id: str) -> tuple[list[TraceSink], str 
     return [PhoenixSink(config.telemetry.phoenix, common)], None
 
 
-def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: Path | None = None) -> EpisodeResult:
+def run_episode(
+    config: RunConfig, episode_dir: Path | None = None, trace_path: Path | None = None, kept_in: Path | None = None
+) -> EpisodeResult:
     """Runs one episode. By default it gets a fresh folder under config.out and a trace under
-    traces_dir; a sweep passes both (its layout). result.json is written last, atomically."""
+    traces_dir; a sweep passes both (its layout). `kept_in` is the folder the episode is kept in when
+    it runs in another one (a Ray worker's, sent back to the driver): its run id and records name
+    that folder, so they are the same whichever executor ran it. result.json is written last, atomically."""
     mode = MODES.get(config.reasoning_mode)
     policy = policy_from_config(config.policy)
     counter = counter_for(config.model)
@@ -82,15 +86,16 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
     if episode_dir is None:
         run_id, episode_dir = unique_dir(config.out, run_id_for(config))
     else:
-        run_id = episode_dir.as_posix().replace("/", "_")
+        run_id = (kept_in or episode_dir).as_posix().replace("/", "_")
         episode_dir.mkdir(parents=True, exist_ok=False)
+    kept_in = kept_in or episode_dir
     prepared = task.prepare(episode_dir / "task")
     if config.prompt_prefix:
         prepared.prompt = f"{config.prompt_prefix.rstrip()}\n\n{prepared.prompt}"
     meta = {
         "task": config.task.label, "policy": config.policy_label, "reasoning_mode": config.reasoning_mode,
         "model": config.model.name, "seed": config.seed, "repeat": config.repeat, "prompt": config.prompt_name,
-        "episode_dir": str(episode_dir), "provenance": provenance(config),
+        "episode_dir": str(kept_in), "provenance": provenance(config),
     }  # fmt: skip
     trace_path = trace_path or config.telemetry.traces_dir / f"{run_id}.jsonl"
     sinks, telemetry_note = telemetry_sinks(config, run_id)
@@ -121,6 +126,8 @@ def run_episode(config: RunConfig, episode_dir: Path | None = None, trace_path: 
         )  # fmt: skip
         result = episode.run(lambda e: mode(e, config.scaffold))
     result.links = trace.links
+    if trace_path.is_relative_to(episode_dir):
+        result.trace_path = kept_in / trace_path.relative_to(episode_dir)
     partial = episode_dir / "result.json.partial"
     partial.write_text(json.dumps(result.to_record(), indent=2))
     partial.replace(episode_dir / "result.json")  # its presence means: this episode finished

@@ -5,21 +5,17 @@ episode counts as done only when its result.json exists (written last, atomicall
 
 import copy
 import itertools
-import json
 import re
-import shutil
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ctxbench.config import RunConfig, read_config_file, validate_config
+from ctxbench.config import read_config_file, validate_config
 from ctxbench.errors import ConfigError, HarnessError
-from ctxbench.llm import llama_server
+from ctxbench.executors import make_executor
+from ctxbench.executors.jobs import Job, is_done
+from ctxbench.executors.ray_options import RayOptions
 
 
 class PromptVariant(BaseModel):
@@ -72,15 +68,13 @@ class SweepConfig(BaseModel):
     models: list[str | dict[str, Any]] = Field(default_factory=list, description="Empty: the base model")
     prompts: list[PromptVariant] = Field(default_factory=list, description="Empty: the task's own prompt")
     repeats: int = Field(1, ge=1)
-    workers: int = Field(1, ge=1)
+    workers: int = Field(1, ge=1, description="Episodes at once on this machine (a Ray cluster started here too)")
+    executor: Literal["local", "ray"] = Field("local", description="Where episodes run: threads here, or Ray tasks")
+    ray_address: str | None = Field(
+        None, description="With executor ray: the cluster to join (host:port, auto, ray://...); none starts one here"
+    )
+    ray: RayOptions = Field(default_factory=RayOptions, description="With executor ray: resources, retries, shipping")
     results_dir: Path = Path("results")
-
-
-@dataclass
-class Job:
-    config: RunConfig
-    folder: Path
-    cell: dict[str, Any]  # task, policy, mode, model, prompt, repeat
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -172,50 +166,6 @@ def expand(sweep: SweepConfig) -> list[Job]:
     return sorted(jobs, key=lambda job: job.cell["repeat"])
 
 
-def shared_local_servers(jobs: list[Job], stack: ExitStack, log_dir: Path) -> list[Path]:
-    """One llama.cpp server per local model for the whole sweep: its episodes' backends attach to it.
-    Returns the servers' console logs."""
-    models = {
-        llama_server.server_key(j.config.model): j.config.model for j in jobs if j.config.model.backend == "llama_cpp"
-    }
-    logs = [log_dir / f"llama_server_{index}.log" for index in range(len(models))]
-    for model, log in zip(models.values(), logs, strict=True):
-        stack.enter_context(llama_server.shared_server(model, log))
-    return logs
-
-
-def is_done(folder: Path) -> bool:
-    return (folder / "result.json").is_file()
-
-
-def log_sizes(logs: Sequence[Path]) -> list[int]:
-    return [log.stat().st_size if log.exists() else 0 for log in logs]
-
-
-def keep_log_slices(logs: Sequence[Path], since: list[int], folder: Path) -> None:
-    """What each shared server's console log gained during an episode, kept in the episode's folder
-    (beside its sandbox_stderr.log). With several workers the slice holds their lines of that time too."""
-    for log, start in zip(logs, since, strict=True):
-        if log.exists() and log.stat().st_size > start:
-            with open(log, "rb") as source:
-                source.seek(start)
-                (folder / log.name).write_bytes(source.read())
-
-
-def run_job(job: Job, server_logs: Sequence[Path] = ()) -> dict[str, Any]:
-    from ctxbench.runner import run_episode
-    from ctxbench.tracing.reader import load_episode
-
-    if job.folder.exists():  # a partial episode from a killed run: redo it from scratch
-        shutil.rmtree(job.folder)
-    since = log_sizes(server_logs)
-    result = run_episode(job.config, episode_dir=job.folder, trace_path=job.folder / "trace.jsonl")
-    keep_log_slices(server_logs, since, job.folder)
-    calls = load_episode(job.folder / "trace.jsonl").llm_calls
-    (job.folder / "messages.json").write_text(json.dumps(calls[-1]["messages"] if calls else [], indent=1))
-    return {**job.cell, "score": result.score.value if result.score else None, "stop": result.stop_reason}
-
-
 def run_sweep(sweep: SweepConfig, resume: bool) -> Path:
     from rich.progress import (
         BarColumn,
@@ -234,26 +184,24 @@ def run_sweep(sweep: SweepConfig, resume: bool) -> Path:
             f"{root} already has {len(finished)} finished episodes: pass --resume or rename the experiment"
         )
     todo = [j for j in jobs if not is_done(j.folder)]
+    executor = make_executor(sweep.executor, sweep)
     root.mkdir(parents=True, exist_ok=True)
     (root / "sweep.json").write_text(sweep.model_dump_json(indent=2))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn())  # fmt: skip
-    with ExitStack() as stack, Progress(*columns, redirect_stdout=False, redirect_stderr=False) as progress:
-        server_logs = shared_local_servers(todo, stack, root)
+    with Progress(*columns, redirect_stdout=False, redirect_stderr=False) as progress:
         bar = progress.add_task(sweep.experiment, total=len(jobs), completed=len(jobs) - len(todo))
-        with ThreadPoolExecutor(max_workers=sweep.workers) as pool:
-            futures = {pool.submit(run_job, job, server_logs): job for job in todo}
-            try:
-                for future in as_completed(futures):
-                    try:
-                        row = future.result()
-                        score = "not scored" if row["score"] is None else f"{row['score']:.3f}"
-                        progress.console.print(f"{row['task']} {row['policy']} {row['mode']} #{row['repeat']}: "
-                                               f"{score} ({row['stop']})")  # fmt: skip
-                    except HarnessError as exc:
-                        progress.console.print(f"[red]episode failed[/red] {futures[future].folder}: {exc}")
-                    progress.advance(bar)
-            except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+
+        def report(job: Job, outcome: dict[str, Any] | BaseException) -> None:
+            if isinstance(outcome, HarnessError):
+                progress.console.print(f"[red]episode failed[/red] {job.folder}: {outcome}")
+            elif isinstance(outcome, BaseException):
+                raise outcome  # a bug of the harness ends the sweep, as it always did
+            else:
+                score = "not scored" if outcome["score"] is None else f"{outcome['score']:.3f}"
+                progress.console.print(f"{outcome['task']} {outcome['policy']} {outcome['mode']} "
+                                       f"#{outcome['repeat']}: {score} ({outcome['stop']})")  # fmt: skip
+            progress.advance(bar)
+
+        executor.run(todo, root, report)
     return root

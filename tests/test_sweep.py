@@ -146,7 +146,7 @@ def test_repeat_runs_one_episode_n_times_into_the_sweep_layout_and_resumes(tmp_p
 
 
 def test_each_episode_keeps_its_slice_of_the_shared_model_servers_console_log(tmp_path):
-    from ctxbench.sweep import keep_log_slices, log_sizes
+    from ctxbench.executors.jobs import keep_log_slices, log_sizes
 
     log, episode = tmp_path / "llama_server_0.log", tmp_path / "episode"
     episode.mkdir()

@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import openai
 
@@ -233,7 +233,26 @@ class LlamaServer:
         self.stop()
 
 
-_SHARED: dict[tuple[Path, int, int], LlamaServer] = {}
+class ServerHandle(Protocol):
+    """What a backend uses of its server: a LlamaServer in this process, or a proxy of one that a
+    Ray actor runs on this node (executors/ray_model_server.py)."""
+
+    lock: threading.Lock
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def speed(self) -> Speed | None: ...
+    @property
+    def starts(self) -> int: ...
+    def probe(self) -> Speed: ...
+    def raise_if_dead(self) -> None: ...
+    def wait_exit(self, seconds: float) -> None: ...
+    def restart_after_timeout(self, started_as: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+_SHARED: dict[tuple[Path, int, int], ServerHandle] = {}
 
 
 def server_key(config: ModelConfig) -> tuple[Path, int, int]:
@@ -244,14 +263,21 @@ def server_key(config: ModelConfig) -> tuple[Path, int, int]:
 @contextlib.contextmanager
 def shared_server(config: ModelConfig, log_path: Path) -> Iterator[LlamaServer]:
     """While open, every llama_cpp backend for this model (a sweep's workers) uses one server."""
-    key = server_key(config)
     with LlamaServer(config, log_path) as server:
         server.probe()
-        _SHARED[key] = server
-        try:
+        with attached(config, server):
             yield server
-        finally:
-            _SHARED.pop(key, None)
+
+
+@contextlib.contextmanager
+def attached(config: ModelConfig, server: ServerHandle) -> Iterator[None]:
+    """While open, every llama_cpp backend for this model uses the given server and never stops it."""
+    key = server_key(config)
+    _SHARED[key] = server
+    try:
+        yield
+    finally:
+        _SHARED.pop(key, None)
 
 
 @BACKENDS.register("llama_cpp")
@@ -261,7 +287,7 @@ class LocalLlamaLLM(OpenAICompatLLM):
     def __init__(self, config: ModelConfig, *, log_path: Path) -> None:
         shared = _SHARED.get(server_key(config))
         self.owns_server = shared is None
-        self.server = shared or LlamaServer(config, log_path).start()
+        self.server: ServerHandle = shared or LlamaServer(config, log_path).start()
         try:
             if self.server.speed is None:
                 self.server.probe()
