@@ -5,7 +5,8 @@ and beside them inspect_ai's own sandboxes running the same cell, in the same ru
     .venv/bin/python bench/sandbox_roundtrip.py [--n 200] [--no-inspect]
 
 inspect_ai is installed in a throwaway venv of its own (~/.cache/ctxbench/inspect-venv, pinned
-below) and timed there: its `local` sandbox runs a command per call (`exec(["python3", "-c", cell])`);
+below) and timed there: its `local` sandbox runs a command per call (`exec([python, "-c", cell])`, python
+being that venv's interpreter, not a shim on PATH);
 its Docker sandbox drives the `docker compose` v2 plugin, which Debian bookworm does not package
 (its docker-compose is 1.29), so it is not timed here and the bench says so. Prints p50/p95 in ms
 for each, and ratios (the machine is noisy; the ratios are the figures to quote).
@@ -40,11 +41,11 @@ async def main(n, cell):
     envs = await LocalSandboxEnvironment.sample_init("bench", None, {})
     box = envs["default"]
     for _ in range(5):
-        await box.exec(["python3", "-c", cell])
+        await box.exec([sys.executable, "-c", cell])
     samples = []
     for _ in range(n):
         started = time.perf_counter()
-        result = await box.exec(["python3", "-c", cell])
+        result = await box.exec([sys.executable, "-c", cell])
         samples.append(time.perf_counter() - started)
         assert result.success, result.stderr
     await LocalSandboxEnvironment.sample_cleanup("bench", None, envs, False)

@@ -54,8 +54,10 @@ def resource_needs(job: Job, options: RayOptions) -> dict[str, Any]:
 
 
 def pack(folder: Path) -> bytes:
+    """The episode's folder as a gzip'd tar, at the fastest level: most of it is the task's data copy
+    (an .h5ad), which gzip -9 took 0.8 s an episode to shrink little more."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
         archive.add(folder, arcname=".")
     return buffer.getvalue()
 
