@@ -76,6 +76,12 @@ class SweepConfig(BaseModel):
     ray: RayOptions = Field(default_factory=RayOptions, description="With executor ray: resources, retries, shipping")
     results_dir: Path = Path("results")
 
+    @model_validator(mode="after")
+    def shared_results_are_absolute(self) -> "SweepConfig":
+        if self.executor == "ray" and self.ray.shared_results and not self.results_dir.is_absolute():
+            raise ValueError("ray.shared_results needs an absolute results_dir that every node sees")
+        return self
+
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)

@@ -103,6 +103,21 @@ def test_a_ray_sweep_on_two_nodes_gives_the_local_executors_results(cluster, tmp
 
 
 @slow
+def test_workers_write_to_a_shared_results_dir_when_told_to(cluster, tmp_path):
+    sweep = sweep_file(tmp_path, "shared", repeats=1, ray={"episode_memory_mb": 256, "shared_results": True})
+    finish(run_bench("--sweep", str(sweep), "--executor", "ray", "--ray-address", cluster.address, cwd=tmp_path))
+    results = results_of(tmp_path / "results/shared")
+    assert len(results) == 2 and all(r["score"]["passed"] for r in results.values())
+    for folder in (tmp_path / "results/shared").glob("*/*/*/"):
+        assert {"trace.jsonl", "work", "executor.json"} <= {p.name for p in folder.iterdir()}
+    relative = json.loads(sweep.read_text()) | {"results_dir": "results", "experiment": "relative"}
+    sweep.write_text(json.dumps(relative))
+    process = run_bench("--sweep", str(sweep), "--executor", "ray", "--ray-address", cluster.address, cwd=tmp_path)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 2 and "shared_results needs an absolute results_dir" in err
+
+
+@slow
 def test_a_node_killed_mid_sweep_loses_nothing(cluster, tmp_path):
     victim = cluster.add_node(num_cpus=1, resources=NODE_RESOURCES)
     cluster.wait_for_nodes()

@@ -126,8 +126,6 @@ class RayExecutor:
     def run(self, jobs: list[Job], root: Path, finished: Finished) -> None:
         import ray
 
-        if self.options.shared_results and not all(job.folder.is_absolute() for job in jobs):
-            raise ConfigError("ray.shared_results needs an absolute results_dir that every node sees")
         with ExitStack() as stack:
             self.connect(ray, stack)
             self.check_resources(ray, jobs)
