@@ -148,7 +148,8 @@ class Episode:
     ) -> LLMReply:  # fmt: skip
         """Builds the context with the policy, calls the model, records both (temperature: this
         call's, None for the configured one). shown: what of the reply the history keeps, when not
-        its text (the trace's llm_call keeps the whole reply either way)."""
+        its text; "" keeps no turn at all for a reply without tool calls (the trace's llm_call keeps
+        the whole reply either way)."""
         notes = [clarification_note(q, a) for q, a in self.clarifications.items()]
         building = time.monotonic()
         view = self.context.build(self.history, notes)
@@ -160,8 +161,10 @@ class Episode:
         self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
                         reply=reply.to_record(), temperature=temperature, context_build_s=build_s)  # fmt: skip
         calls = [c.to_message_part() for c in reply.tool_calls]
-        text = (shown(reply) if shown else None) or reply.text
-        self.add("assistant", text, **({"tool_calls": calls} if calls else {}))
+        kept = shown(reply) if shown else None
+        if kept == "" and not calls:
+            return reply
+        self.add("assistant", kept or reply.text, **({"tool_calls": calls} if calls else {}))
         return reply
 
     def execute(self, code: str) -> CellResult:

@@ -36,7 +36,10 @@ def test_repeat_guard_does_not_rerun_a_failed_reply(tmp_path):
     assert "same as your reply at step 1, which failed" in note["message"]
     assert "ValueError: cannot reshape array of size 3 into shape (2,2)" in note["message"]
     replies = [e["content"] for e in events(result, "event") if e["kind"] == "assistant"]
-    assert replies[1] == "[the same reply as at step 1, not run again]"  # not a second copy to imitate
+    assert replies == [FAILING, REPLIES[2]]  # the repeat keeps no turn: neither a copy nor a placeholder to imitate
+    last_context = events(result, "llm_call")[2]["messages"]
+    assert [m["role"] for m in last_context][-3:] == ["assistant", "user", "user"]  # code, its error, the note
+    assert last_context[-1]["content"].startswith("Your last reply was the same as your reply at step 1")
     assert events(result, "llm_call")[1]["reply"]["text"] == FAILING  # the trace keeps what was said
 
 

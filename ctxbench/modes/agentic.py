@@ -66,7 +66,7 @@ def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
     while True:
         episode.check_budget()
         reply = episode.query(schemas, temperature=scaffold.retry_temperature if failed else None,
-                              shown=guard.placeholder if scaffold.repeat_guard else None)  # fmt: skip
+                              shown=guard.shown if scaffold.repeat_guard else None)  # fmt: skip
         episode.tools.last_result = episode.tools.last_rejection = None
         if scaffold.repeat_guard and (earlier := guard.earlier(reply_identity(reply))):
             answer_repeat(episode, reply, earlier.note())

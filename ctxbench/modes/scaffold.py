@@ -257,10 +257,10 @@ class Earlier:
 
     def note(self) -> str:
         if self.failure is not None:
-            return (f"This reply is the same as your reply at step {self.step}, which failed ({self.failure}). "
-                    f"{NOT_RUN_AGAIN}: do something else.")  # fmt: skip
+            return (f"Your last reply was the same as your reply at step {self.step}, which failed "
+                    f"({self.failure}). {NOT_RUN_AGAIN}: do something else.")  # fmt: skip
         shown = f"its output began: {self.output}" if self.output else "it printed nothing"
-        return (f"This reply is the same as your reply at step {self.step}, which already ran ({shown}). "
+        return (f"Your last reply was the same as your reply at step {self.step}, which already ran ({shown}). "
                 f"{NOT_RUN_AGAIN}: take the next step, or submit.")  # fmt: skip
 
 
@@ -273,11 +273,13 @@ class RepeatGuard:
     def earlier(self, reply: str) -> Earlier | None:
         return self.seen.get(normalized(reply))
 
-    def placeholder(self, reply: LLMReply) -> str | None:
-        """What the history shows of a repeated reply (None: the reply itself; tool calls stay, each
-        is answered by its id)."""
+    def shown(self, reply: LLMReply) -> str | None:
+        """What the history keeps of a reply: nothing of a repeated one ("": only the note answering
+        it), the reply itself otherwise (None); a repeated tool call stays, answered by its id. A
+        one-line placeholder in the repeat's place was copied: the 0.5B wrote "[the same reply as at
+        step 5, not run again]" as its reply four times in one smoke_sum episode."""
         earlier = None if reply.tool_calls else self.earlier(reply_identity(reply))
-        return f"[the same reply as at step {earlier.step}, not run again]" if earlier else None
+        return "" if earlier else None
 
     def remember(self, reply: str, step: int, failure: str | None, result: CellResult | None) -> None:
         output = (result.stdout.strip().splitlines() or [""])[0][:OUTPUT_SHOWN] if result is not None else ""
