@@ -118,6 +118,17 @@ def test_workers_write_to_a_shared_results_dir_when_told_to(cluster, tmp_path):
 
 
 @slow
+def test_without_an_address_the_ray_executor_starts_ray_here(cluster, tmp_path):
+    """Even with a cluster running on this machine (the fixture's), which Ray would join on its own."""
+    finish(run_bench("--sweep", str(sweep_file(tmp_path, "here", repeats=1, workers=2)), "--executor", "ray",
+                     cwd=tmp_path))  # fmt: skip
+    results = results_of(tmp_path / "results/here")
+    assert len(results) == 2 and all(r["score"]["passed"] for r in results.values())
+    nodes = {json.loads(p.read_text())["node"] for p in (tmp_path / "results/here").glob("*/*/*/executor.json")}
+    assert len(nodes) == 1 and not nodes & {node.node_id for node in cluster.list_all_nodes()}
+
+
+@slow
 def test_a_node_killed_mid_sweep_loses_nothing(cluster, tmp_path):
     victim = cluster.add_node(num_cpus=1, resources=NODE_RESOURCES)
     cluster.wait_for_nodes()

@@ -167,12 +167,13 @@ class RayExecutor:
 
     def connect(self, ray: Any, stack: ExitStack) -> None:
         """Joins the cluster at `ray_address`, or starts one on this machine offering every resource
-        an episode may ask for. A process already connected (a test, a notebook) stays connected."""
+        an episode may ask for ("local": never a cluster that `ray start` left running here, which
+        Ray would join otherwise). A process already connected (a test, a notebook) stays connected."""
         if ray.is_initialized():
             return
         local = {} if self.address else {"resources": self.local_resources()}
-        ray.init(address=self.address, namespace=NAMESPACE, runtime_env=self.runtime_env(), log_to_driver=False,
-                 logging_level=logging.WARNING, **local)  # fmt: skip
+        ray.init(address=self.address or "local", namespace=NAMESPACE, runtime_env=self.runtime_env(),
+                 log_to_driver=False, logging_level=logging.WARNING, **local)  # fmt: skip
         stack.callback(ray.shutdown)
 
     def local_resources(self) -> dict[str, float]:
