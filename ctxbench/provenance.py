@@ -33,7 +33,8 @@ def harness_and_machine() -> dict[str, Any]:
     dirty = None if status is None else bool(status.strip())
     if commit is None and (shipped := os.environ.get("CTXBENCH_SHIPPED_FROM")):
         # a copy of the tree shipped to a Ray worker: the driver said which commit it is
-        commit, dirty = json.loads(shipped)["git_commit"], json.loads(shipped)["git_dirty"]
+        said = json.loads(shipped)
+        commit, dirty = said["git_commit"], said["git_dirty"]
     versions: dict[str, str | None] = {}
     for package in PACKAGES:
         try:
