@@ -275,6 +275,21 @@ def test_an_episode_lands_whole_or_not_at_all(tmp_path, monkeypatch):
     assert not other.exists()  # nothing that could pass for a finished episode
 
 
+def test_links_the_agent_made_out_of_its_work_dir_never_land_outside_and_never_stop_the_sweep(tmp_path):
+    from ctxbench.executors import ray_cluster
+
+    episode = tmp_path / "worker/episode"
+    (episode / "work").mkdir(parents=True)
+    (episode / "result.json").write_text('{"score": 1}')
+    (episode / "work/passwd").symlink_to("/etc/passwd")  # hostile: an absolute link
+    (episode / "work/up").symlink_to("../../../../../..")  # hostile: a link out of the folder
+    (episode / "work/answer.csv").write_text("a\n")
+    folder = tmp_path / "results/exp/task/cell/0"
+    ray_cluster.land(ray_cluster.pack(episode), folder, {"executor": "ray"})
+    assert (folder / "result.json").read_text() == '{"score": 1}'
+    assert sorted(p.name for p in (folder / "work").iterdir()) == ["answer.csv"]  # the links left out
+
+
 def test_ray_address_without_the_ray_executor_is_one_clear_line(tmp_path):
     sweep = sweep_file(tmp_path, "flags")
     process = run_bench("--sweep", str(sweep), "--ray-address", "127.0.0.1:1", cwd=tmp_path)

@@ -33,9 +33,9 @@ from typing import Any
 from ctxbench.errors import ConfigError, HarnessError
 from ctxbench.executors.base import EXECUTORS, Executor, Finished, SweepSettings
 from ctxbench.executors.jobs import Job, run_job
+from ctxbench.executors.ray_model_server import NAMESPACE
 from ctxbench.executors.ray_options import RayOptions
 
-NAMESPACE = "ctxbench"
 LLAMA_RESOURCE = "ctxbench_llama"
 REPO = Path(__file__).resolve().parents[2]
 # Never shipped to the workers: what a run writes (Ray itself leaves out .git, .venv and what
@@ -62,6 +62,16 @@ def pack(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+def within_folder(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, except that a member it refuses is left out rather than failing the
+    whole landing: the work dir is the agent's, and a symlink it made to /etc/passwd must neither
+    land outside the episode's folder nor stop the sweep."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
+
+
 def land(bundle: bytes, folder: Path, executor_record: dict[str, Any]) -> None:
     """Unpacks an episode sent back by a worker into its place in the layout. It is unpacked beside
     it and renamed into place whole, so a driver killed half-way never leaves a folder that looks
@@ -70,7 +80,7 @@ def land(bundle: bytes, folder: Path, executor_record: dict[str, Any]) -> None:
     shutil.rmtree(incoming, ignore_errors=True)
     incoming.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(bundle), mode="r:gz") as archive:
-        archive.extractall(incoming, filter="data")
+        archive.extractall(incoming, filter=within_folder)
     (incoming / "executor.json").write_text(json.dumps(executor_record, indent=1))
     if folder.exists():
         shutil.rmtree(folder)
@@ -195,8 +205,8 @@ class RayExecutor:
         """Says at once, not after an endless wait, when no node offers what an episode needs."""
         offered = ray.cluster_resources()
         for job in jobs:
-            for name, amount in {"CPU": resource_needs(job, self.options)["num_cpus"],
-                                 **resource_needs(job, self.options)["resources"]}.items():  # fmt: skip
+            needs = resource_needs(job, self.options)
+            for name, amount in {"CPU": needs["num_cpus"], **needs["resources"]}.items():
                 if offered.get(name, 0) < amount:
                     raise ConfigError(
                         f"no node of the Ray cluster offers {name} (episode {job.key} needs {amount}): start "

@@ -36,8 +36,7 @@ class NodeModelServer:
     def info(self) -> dict[str, Any]:
         speed = self.server.speed
         assert speed is not None
-        return {"base_url": self.server.base_url, "speed": (speed.prompt_tps, speed.generation_tps),
-                "log": str(self.server.log_path)}  # fmt: skip
+        return {"base_url": self.server.base_url, "speed": (speed.prompt_tps, speed.generation_tps)}
 
     def status(self) -> tuple[int, str | None]:
         """How many times the server was started, and its crash report if it died on its own."""
