@@ -4,7 +4,7 @@ to the context policy when the policy is built."""
 
 from dataclasses import dataclass, field
 
-from ctxbench.errors import InfrastructureError
+from ctxbench.errors import ContextOverflow, InfrastructureError
 from ctxbench.events import Message
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.tracing.jsonl import TraceWriter
@@ -81,7 +81,7 @@ class Summarizer:
     def __call__(self, messages: list[Message], reply_tokens: int) -> str:
         try:
             reply = self.llm.generate(messages, seed=self.seed, reply_tokens=reply_tokens)
-        except InfrastructureError as exc:
+        except (InfrastructureError, ContextOverflow) as exc:
             exc.args = (f"summarizer call: {exc}",)  # same stop reason, said where it happened
             raise
         self.totals.charge_summarizer(reply)

@@ -18,7 +18,7 @@ from benchmarks.base import AnswerError, PreparedTask, Score, Task
 from context_policies.base import ContextBuilder
 from ctxbench.accounting import Totals
 from ctxbench.budget import BudgetConfig
-from ctxbench.errors import HARNESS_ERROR, UNSCORED_STOP_REASONS, InfrastructureError
+from ctxbench.errors import HARNESS_ERROR, UNSCORED_STOP_REASONS, ContextOverflow, InfrastructureError, OpeningOverflow
 from ctxbench.events import Event, EventKind
 from ctxbench.llm.base import LLMBackend, LLMReply
 from ctxbench.protocols.base import ToolProtocol
@@ -57,11 +57,12 @@ def named_definition(text: str) -> str:
 
 
 class EpisodeEnded(Exception):
-    """Raised by a mode to end the episode; `reason` goes into the trace and the result."""
+    """Raised by a mode to end the episode; `reason` goes into the trace and the result, `detail`
+    (what the model server said, for a context overflow) into the result's error."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.detail = reason, detail
 
 
 class Submitted(EpisodeEnded):
@@ -152,11 +153,14 @@ class Episode:
         the whole reply either way)."""
         notes = [clarification_note(q, a) for q, a in self.clarifications.items()]
         building = time.monotonic()
-        view = self.context.build(self.history, notes)
-        build_s = time.monotonic() - building  # a summarizer's call included: the Phoenix context span's length
-        # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
-        seed = self.seed * 10_000 + self.totals.steps
-        reply = self.llm.generate(view.messages, seed=seed, tools=tools, temperature=temperature)
+        try:
+            view = self.context.build(self.history, notes)
+            build_s = time.monotonic() - building  # a summarizer's call included: the Phoenix context span's length
+            # A distinct but reproducible sampling seed per step, so a retry is not the same sample.
+            seed = self.seed * 10_000 + self.totals.steps
+            reply = self.llm.generate(view.messages, seed=seed, tools=tools, temperature=temperature)
+        except ContextOverflow as exc:
+            raise self._overflowed(exc) from exc
         self.totals.charge_agent(reply)
         self.trace.emit("llm_call", step=self.totals.steps, context=view.record, messages=view.messages,
                         reply=reply.to_record(), temperature=temperature, context_build_s=build_s)  # fmt: skip
@@ -166,6 +170,13 @@ class Episode:
             return reply
         self.add("assistant", kept or reply.text, **({"tool_calls": calls} if calls else {}))
         return reply
+
+    def _overflowed(self, exc: ContextOverflow) -> Exception:
+        """A context that outgrew the window ends the episode as a spent budget (scored: the policy
+        let it grow); one that never fit, at the first call, is the configuration's (errors.py)."""
+        if self.totals.steps == 0:
+            return OpeningOverflow(f"{exc} (the task's opening alone: raise model.n_ctx)")
+        return LimitsExceeded(ContextOverflow.stop_reason, detail=str(exc))
 
     def execute(self, code: str) -> CellResult:
         result = self._counted(code, self.sandbox.run_cell(code))
@@ -252,14 +263,14 @@ class Episode:
 
     def run(self, mode: Callable[["Episode"], None]) -> EpisodeResult:
         """Runs the mode (its options bound) to its end. Whatever else stops it is the harness's
-        failure (an API or a model server down, a context overflow, a bug): recorded with its own
-        stop reason, never scored."""
+        failure (an API or a model server down, an opening that does not fit the window, a bug):
+        recorded with its own stop reason, never scored."""
         stop_reason, error = HARNESS_ERROR, None
         try:
             mode(self)
             stop_reason = "mode_finished"
         except EpisodeEnded as ended:
-            stop_reason = ended.reason
+            stop_reason, error = ended.reason, ended.detail
         except InfrastructureError as exc:
             stop_reason, error = exc.stop_reason, str(exc)
         except KeyboardInterrupt:

@@ -32,14 +32,26 @@ class ServerCrashed(InfrastructureError):
     stop_reason = "server_crashed"
 
 
-class ContextOverflow(InfrastructureError):
-    """The messages a policy sent do not fit the model's context window (full history outgrowing
-    n_ctx): the run could not go on as configured, so it is counted apart from wrong answers."""
+class ContextOverflow(HarnessError):
+    """The messages sent do not fit the model's context window. Not an infrastructure failure once
+    the episode is under way: what a policy shows is what the study measures, and a policy whose
+    context outgrows the window (full history at step 9) has spent its budget, as one that runs out
+    of steps has; the episode ends as a budget limit and is scored (episode.py). Dropping such
+    episodes from the mean would keep the long, struggling runs out of exactly the policies that
+    let the context grow. Only an opening that does not fit (the first call) is the configuration's
+    failure: OpeningOverflow."""
 
     stop_reason = "context_overflow"
 
 
+class OpeningOverflow(InfrastructureError):
+    """The task's opening messages alone do not fit the context window: no policy could run the task
+    with this model configuration (raise model.n_ctx), so the episode is not scored."""
+
+    stop_reason = "opening_overflow"
+
+
 # Episodes that end so are reported per cell and kept out of every score mean.
 UNSCORED_STOP_REASONS = frozenset(
-    {HARNESS_ERROR, "interrupted"} | {cls.stop_reason for cls in (LLMUnavailable, ServerCrashed, ContextOverflow)}
+    {HARNESS_ERROR, "interrupted"} | {cls.stop_reason for cls in (LLMUnavailable, ServerCrashed, OpeningOverflow)}
 )

@@ -94,13 +94,42 @@ def test_a_harness_failure_is_recorded_and_not_scored(tmp_path):
     assert json.loads((Path(result.meta["episode_dir"]) / "result.json").read_text())["harness_failure"] is True
 
 
-@pytest.mark.parametrize("failure", ["context_overflow", "llm_error", "server_crashed"])
+@pytest.mark.parametrize("failure", ["llm_error", "server_crashed"])
 def test_each_infrastructure_failure_has_its_own_stop_reason(tmp_path, failure):
     # The reference answer is in the sandbox before the failure: still not scored, not even as a pass.
     result = run_episode(make_config(tmp_path, [code(REFERENCE), {"fail": failure}]))
     assert (result.stop_reason, result.score) == (failure, None)
     types = [e["type"] for e in read_trace(result.trace_path)]
     assert "score" not in types and types[-1] == "run_end"
+
+
+@pytest.mark.parametrize("autosubmit", [False, True])
+def test_a_context_that_outgrew_the_window_is_the_policys_spent_budget_and_scored(tmp_path, autosubmit):
+    """Not the harness's failure: dropping it would keep the long runs out of the policies that let
+    the context grow. Scored as running out of steps is: what was submitted, or left (autosubmit)."""
+    replies = [code(REFERENCE), {"fail": "context_overflow"}]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"autosubmit": autosubmit}))
+    assert result.stop_reason == "context_overflow" and result.score is not None
+    assert result.score.passed is autosubmit  # the reference's file was left, never submitted by the agent
+    assert "scripted failure: context_overflow" in result.error
+    end = read_trace(result.trace_path)[-1]
+    assert (end["stop_reason"], end["scored"]) == ("context_overflow", True)
+    record = json.loads((Path(result.meta["episode_dir"]) / "result.json").read_text())
+    assert record["harness_failure"] is False and record["score"] is not None
+
+
+def test_an_opening_that_never_fit_the_window_is_the_configurations_and_not_scored(tmp_path):
+    result = run_episode(make_config(tmp_path, [{"fail": "context_overflow"}], scaffold={"autosubmit": True}))
+    assert (result.stop_reason, result.score) == ("opening_overflow", None)
+    assert "raise model.n_ctx" in result.error
+
+
+def test_a_summary_call_that_overflows_ends_the_episode_as_the_policys_overflow(tmp_path):
+    policy = {"type": "summarization", "keep_last": 1, "trigger_tokens": 1}
+    replies = [code("print(1)"), code("print(2)"), {"fail": "context_overflow"}]
+    result = run_episode(make_config(tmp_path, replies, policy=policy))
+    assert result.stop_reason == "context_overflow" and result.score is not None and not result.score.passed
+    assert result.error.startswith("summarizer call: scripted failure")
 
 
 def test_a_failed_summarizer_call_stops_the_episode_unscored_and_says_so(tmp_path):

@@ -127,6 +127,13 @@ def test_controller_grades_the_best_proposal_when_iterations_run_out(tmp_path):
     assert "Best so far: iteration 1" in observations(result)[-1]
 
 
+def test_controller_grades_the_best_proposal_when_the_context_outgrows_the_window(tmp_path):
+    replies = [code(WEAK_PREDICT), {"fail": "context_overflow"}]
+    result = run_episode(make_config(tmp_path, replies, reasoning_mode="controller", budget={"max_steps": 4}))
+    assert result.stop_reason == "context_overflow"
+    assert 0.2 < result.score.value < 0.5  # the weak proposal's answer, as at the step limit
+
+
 @pytest.mark.parametrize(
     ("budget", "reason"),
     [

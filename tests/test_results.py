@@ -29,7 +29,7 @@ def experiment(tmp_path_factory):
         "telemetry": {"traces_dir": str(tmp / "traces")},
         "policy_presets": {"summarizing": {"type": "summarization", "keep_last": 1, "trigger_tokens": 1}},
     }
-    broken = {"name": "overflowing", "scripted_replies": [LOOK, {"fail": "context_overflow"}]}
+    broken = {"name": "unreachable", "scripted_replies": [LOOK, {"fail": "llm_error"}]}
     (tmp / "base.json").write_text(json.dumps(base))
     sweep = SweepConfig(experiment="table", base_config=tmp / "base.json", policies=["full_history", "summarizing"],
                         models=["good", broken], repeats=2, results_dir=tmp / "results")  # fmt: skip
@@ -56,9 +56,9 @@ def test_tokens_are_shown_by_who_spent_them(tables):
 
 def test_harness_failures_are_counted_apart_not_scored(tables):
     cells, _ = tables
-    failed = cells[("full_history", "overflowing")]
+    failed = cells[("full_history", "unreachable")]
     assert (failed["episodes"], failed["n"], failed["harness_failures"]) == ("2", "0", "2")
-    assert failed["stop_reasons"] == "!context_overflow:2"
+    assert failed["stop_reasons"] == "!llm_error:2"
     assert failed["score"] == "" and float(failed["failed_episode_tokens"]) > 0
     good = cells[("full_history", "good")]
     assert (good["n"], good["harness_failures"], good["stop_reasons"]) == ("2", "0", "final_answer:2")
@@ -81,7 +81,7 @@ def test_pairs_are_pooled_per_policy_with_their_count(tables):
     (row,) = [r for r in paired if (r["policy"], r["model"]) == ("summarizing", "good")]
     assert (row["tasks"], row["pairs"], row["unpaired"]) == ("1", "2", "0")
     assert row["delta_test"] in ("exact sign-flip", "all differences 0")
-    assert not [r for r in paired if r["model"] == "overflowing"]  # nothing scored, nothing to pair
+    assert not [r for r in paired if r["model"] == "unreachable"]  # nothing scored, nothing to pair
 
 
 def test_compare_runs_pairs_two_sweeps_episode_by_episode(tmp_path):

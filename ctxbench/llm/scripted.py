@@ -9,11 +9,11 @@ import re
 import time
 from typing import Any
 
-from ctxbench.errors import ContextOverflow, HarnessError, InfrastructureError, LLMUnavailable, ServerCrashed
+from ctxbench.errors import ContextOverflow, HarnessError, LLMUnavailable, ServerCrashed
 from ctxbench.events import Message
 from ctxbench.llm.base import BACKENDS, LLMReply, ModelConfig, ToolCall, Usage, cost_usd
 
-FAILURES: dict[str, type[InfrastructureError]] = {
+FAILURES: dict[str, type[HarnessError]] = {
     cls.stop_reason: cls for cls in (ContextOverflow, LLMUnavailable, ServerCrashed)
 }
 
