@@ -29,6 +29,15 @@ class TaskConfig(BaseModel):
         return self.name
 
 
+def how_to_write(answer_file: str) -> str:
+    """A primer's line on writing the answer file, by its kind."""
+    if answer_file.endswith(".json"):
+        return (f'- Write the answer: json.dump(answers, open("/work/{answer_file}", "w")), the values plain Python\n'
+                "  (int(x), float(x), str(x), x.tolist(): json cannot write numpy values).")  # fmt: skip
+    return (f'- Write the table: pd.DataFrame({{"cell_id": adata.obs_names, "value": values}})'
+            f'.to_csv("/work/{answer_file}", index=False), with the columns the task names.')  # fmt: skip
+
+
 class AnswerError(ValueError):
     """The submitted answer does not fit the task's answer schema; the message goes back to the model."""
 
@@ -137,10 +146,17 @@ class Task(ABC):
         """Scores an answer against the hidden truth; None (no answer) scores like an empty one."""
 
     clarifications: ClassVar[dict[str, str]] = {}  # keywords (|-separated) -> answer
-    primer: ClassVar[str] = ""  # the task family's API basics, for the `primer` scaffold piece
+    primer: ClassVar[str] = ""  # the task family's API basics, for the `primer` scaffold piece; see primer_text
+    preload: ClassVar[tuple[str, ...]] = ("numpy as np", "pandas as pd")  # imports for `preload: "task"`
     # Files inside installed packages that the ground truth comes from, as (package, path in it).
     # They are listed in benchmarks/sources_manifest.json and must never be readable in a sandbox.
     sources: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def primer_text(self) -> str:
+        """The primer, its `{answer_line}` showing how to write this task's own answer file: a
+        placeholder's name was copied (the 0.5B wrote its cell-cycle answer to /work/file.csv at 9
+        steps of 10)."""
+        return self.primer.replace("{answer_line}", how_to_write(self.answer_text))
 
     def clarify(self, question: str) -> str:
         """Answers a clarifying question from the task's notes: the entry sharing most keywords."""

@@ -12,16 +12,19 @@ from pydantic import BaseModel, ValidationError
 from benchmarks.base import AnswerError, inside_workdir
 from ctxbench.errors import HarnessError
 
+ANNDATA_PRELOAD = ("anndata", "numpy as np", "pandas as pd", "scanpy as sc")
+
 ANNDATA_PRIMER = """\
 AnnData basics (anndata, scanpy):
 - adata.obs is a pandas DataFrame with one row per cell; its index, adata.obs_names, holds the cell ids.
   adata.var has one row per gene (adata.var_names).
-- adata.X is a cells x genes matrix (if it is sparse, .toarray() makes it dense); adata.obsm["X_pca"]
-  is a numpy array, cells x principal components. Use numpy, pandas and sklearn on these arrays.
+- adata.X is a cells x genes matrix (scipy.sparse.issparse(adata.X) says if .toarray() is needed);
+  adata.obsm holds embeddings when the file has them (print(adata.obsm.keys()); sc.pp.pca(adata)
+  adds adata.obsm["X_pca"]). Use numpy, pandas and sklearn on these arrays.
 - scanpy (sc) works in place on adata: sc.pp.neighbors(adata), sc.tl.leiden(adata) -> adata.obs["leiden"],
-  sc.tl.rank_genes_groups(adata, "column"), sc.tl.diffmap(adata), sc.tl.dpt(adata) after setting
-  adata.uns["iroot"] to a cell's position.
-- Write a table: pd.DataFrame({"cell_id": adata.obs_names, "value": values}).to_csv("/work/file.csv", index=False)
+  sc.tl.rank_genes_groups(adata, groupby="leiden"), sc.tl.diffmap(adata), sc.tl.dpt(adata) after
+  setting adata.uns["iroot"] to a cell's position.
+{answer_line}
 """
 
 

@@ -112,8 +112,14 @@ def test_labels_that_are_not_cell_types_or_rows_of_no_held_out_cell_are_sent_bac
     task, _ = pbmc_task
     cells = list(task._truth.index)
     (tmp_path / "clusters.csv").write_text("cell_id,label\n" + "".join(f"{c},{i % 3}\n" for i, c in enumerate(cells)))
-    with pytest.raises(AnswerError, match=r"3 label\(s\) are not cell types .* one of: .*CD14\+ Monocyte"):
+    clusters = r"140 row\(s\) have labels that are not cell types, e.g. \['0', '1', '2'\]; .*one of: .*CD14\+ Monocyte"
+    with pytest.raises(AnswerError, match=clusters):
         task.parse_answer("clusters.csv", tmp_path)
+    (tmp_path / "empty.csv").write_text(
+        "cell_id,label\n" + "".join(f"{c},\n" for c in cells[:139]) + f"{cells[139]},x\n"
+    )
+    with pytest.raises(AnswerError, match=r"^139 row\(s\) have an empty label .*; 1 row\(s\) have labels that"):
+        task.parse_answer("empty.csv", tmp_path)
     (tmp_path / "indices.csv").write_text("cell_id,label\n" + "".join(f"{i},CD19+ B\n" for i in range(140)))
     with pytest.raises(AnswerError, match="none of the 140 held-out cells"):
         task.parse_answer("indices.csv", tmp_path)

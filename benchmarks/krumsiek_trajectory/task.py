@@ -10,7 +10,14 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, numeric_column, read_answer_csv, scanpy_dataset, write_h5ad
+from benchmarks.common import (
+    ANNDATA_PRELOAD,
+    ANNDATA_PRIMER,
+    numeric_column,
+    read_answer_csv,
+    scanpy_dataset,
+    write_h5ad,
+)
 
 DATA_FILE = "krumsiek11_shuffled.h5ad"
 STEPS_PER_SIMULATION = 160
@@ -63,6 +70,7 @@ class KrumsiekTrajectory(Task):
     target_text = "Spearman >= 0.85"
     config: KrumsiekTrajectoryConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     clarifications: ClassVar[dict[str, str]] = {
         "root|start|origin|stem": "adata.uns['root_cell'] names a cell at the very start of the process.",
         "scale|range|units|pseudotime": "Any scale: only the order of cells matters (Spearman correlation).",

@@ -21,7 +21,7 @@ from benchmarks.base import (
     Task,
     TaskConfig,
 )
-from benchmarks.common import ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset
+from benchmarks.common import ANNDATA_PRELOAD, ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset
 from ctxbench.errors import HarnessError
 
 PBMC_FILE = "10x_pbmc68k_reduced.h5ad"
@@ -135,6 +135,7 @@ class PbmcAnnotation(Task):
     config: PbmcAnnotationConfig
 
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     clarifications: ClassVar[dict[str, str]] = {
         "label|labels|type|types|class|classes|category|categories": "Predict one of the bulk_labels values "
         "present among the labeled cells, spelled exactly as they appear there.",
@@ -207,12 +208,15 @@ class PbmcAnnotation(Task):
         numbers or row indices is sent back to be fixed rather than scored 0: labels are among the
         types the labeled cells carry, and the rows name held-out cells (those with a NaN label)."""
         types = set(self._known)
-        unknown = sorted({label for label in answer.predictions.values() if label not in types})
-        if unknown:
-            raise AnswerError(
-                f"{len(unknown)} label(s) are not cell types of the labeled cells, e.g. {unknown[:3]}; "
-                f"each label must be one of: {', '.join(sorted(types))}"
-            )
+        rows = [label for label in answer.predictions.values() if label not in types]
+        if rows:
+            # Rows, not distinct labels: "1 label(s) ... e.g. ['']" hid 140 empty rows from the 0.5B.
+            empty = sum(1 for label in rows if not str(label).strip())
+            kinds = sorted({label for label in rows if str(label).strip()})
+            said = [f"{empty} row(s) have an empty label (NaN written as '')"] if empty else []
+            if kinds:
+                said.append(f"{len(rows) - empty} row(s) have labels that are not cell types, e.g. {kinds[:3]}")
+            raise AnswerError(f"{'; '.join(said)}; each label must be one of: {', '.join(sorted(types))}")
         if answer.predictions and not any(cell in answer.predictions for cell in self._truth.index):
             raise AnswerError(
                 f"none of the {len(self._truth)} held-out cells is in the answer, e.g. "

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, read_answer_model, read_h5ad, scanpy_dataset, write_h5ad
+from benchmarks.common import ANNDATA_PRELOAD, ANNDATA_PRIMER, read_answer_model, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_no_phase.h5ad"
 PHASES = ("G1", "S", "G2M")
@@ -51,6 +51,7 @@ class PbmcCellCycle(Task):
     target_text = "each fraction within 0.05"
     config: PbmcCellCycleConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     clarifications: ClassVar[dict[str, str]] = {
         "rule|assign|phase|how|scanpy": "scanpy: G1 if both scores are negative, "
         "otherwise the phase with the higher score.",

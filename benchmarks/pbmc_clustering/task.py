@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
+from benchmarks.common import ANNDATA_PRELOAD, ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_unlabeled.h5ad"
 LEAKS = ["bulk_labels", "louvain"]
@@ -52,6 +52,7 @@ class PbmcClustering(Task):
     target_text = "ARI >= 0.50"
     config: PbmcClusteringConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     clarifications: ClassVar[dict[str, str]] = {
         "how|many|number|clusters|k": "The number of clusters is up to you; there are about 10 expert cell types.",
         "metric|score|ari|scored": "Adjusted Rand index against the expert labels; NMI is reported too.",

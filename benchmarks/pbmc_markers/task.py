@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
+from benchmarks.common import ANNDATA_PRELOAD, ANNDATA_PRIMER, read_answer_csv, read_h5ad, scanpy_dataset, write_h5ad
 
 DATA_FILE = "pbmc68k_labeled.h5ad"
 # Canonical markers from the PBMC literature (10x/Seurat PBMC tutorials, CellMarker, PanglaoDB).
@@ -64,6 +64,7 @@ class PbmcMarkers(Task):
     target_text = "precision@10 >= 0.45"
     config: PbmcMarkersConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     clarifications: ClassVar[dict[str, str]] = {
         "genes|gene|names|symbols|var": "Use the gene symbols of adata.raw.var_names.",
         "metric|score|precision|scored": "Precision@K: the share of your K genes per type that are canonical markers.",

@@ -41,6 +41,7 @@ class SmokeSum(Task):
     description = "endpoint smoke test: run code that sums 40 integers in a file, submit the number"
     folder = Path(__file__).parent
     answer_text = "sum.txt"
+    preload = ()  # a text file: nothing named pulls the model toward a library
     target_text = "the exact sum"
 
     @property

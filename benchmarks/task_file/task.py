@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, read_answer_json, read_h5ad, scanpy_dataset, write_h5ad
+from benchmarks.common import ANNDATA_PRELOAD, ANNDATA_PRIMER, read_answer_json, read_h5ad, scanpy_dataset, write_h5ad
 from benchmarks.task_file.schema import Choice, Exact, Numeric, Question, TaskFile, load_task_file
 from benchmarks.wheel_data import WHEEL_FILES, wheel_dataset
 from ctxbench.datasets import DATASETS_DIR
@@ -123,6 +123,7 @@ class FileTask(Task):
     target_text = "the file's target (default: every question right)"
     config: FileTaskConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
 
     @property
     def spec(self) -> TaskFile:

@@ -10,7 +10,15 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, bare_copy, read_answer_csv, read_h5ad, shuffled_cells, write_h5ad
+from benchmarks.common import (
+    ANNDATA_PRELOAD,
+    ANNDATA_PRIMER,
+    bare_copy,
+    read_answer_csv,
+    read_h5ad,
+    shuffled_cells,
+    write_h5ad,
+)
 from benchmarks.wheel_data import WHEEL_FILES, wheel_dataset
 
 DATA_FILE = "wu2020_counts.h5ad"
@@ -71,6 +79,7 @@ class TcellLineage(Task):
     target_text = "balanced accuracy >= 0.8"
     config: TcellLineageConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     sources = (WHEEL_FILES["wu2020"].source,)
     clarifications: ClassVar[dict[str, str]] = {
         "mt|3.1|neither|other|unscored": "A few cells are neither CD4 nor CD8 in the expert annotation; they are "

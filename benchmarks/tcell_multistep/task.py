@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
-from benchmarks.common import ANNDATA_PRIMER, read_answer_model, read_h5ad, write_h5ad
+from benchmarks.common import ANNDATA_PRELOAD, ANNDATA_PRIMER, read_answer_model, read_h5ad, write_h5ad
 from benchmarks.wheel_data import WHEEL_FILES, wheel_dataset
 
 DATA_FILE = "wu2020_tcells.h5ad"
@@ -123,6 +123,7 @@ class TcellMultistep(Task):
     target_text = "all 8 fields right"
     config: TcellMultistepConfig
     primer = ANNDATA_PRIMER
+    preload = ANNDATA_PRELOAD
     sources = (WHEEL_FILES["wu2020"].source,)
     clarifications: ClassVar[dict[str, str]] = {
         "nat|normal|tissue|source": 'NAT is "normal adjacent tissue": adata.obs["source"] == "NAT".',

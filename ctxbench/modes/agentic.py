@@ -21,6 +21,8 @@ from ctxbench.modes.scaffold import (
     failure_of,
     file_version,
     missing_key,
+    preload_code,
+    preload_note,
     reply_identity,
     silence_note,
     submit_function_note,
@@ -55,10 +57,11 @@ def autosubmit(episode: Episode) -> None:
 def loop(episode: Episode, scaffold: ScaffoldConfig) -> None:
     protocol, tools = episode.protocol, episode.tool_names
     example = WORKED_EXAMPLE if scaffold.worked_example and protocol.name == "text" else ""
-    primer = "\n" + episode.task.primer if scaffold.primer and episode.task.primer else ""
-    if scaffold.preload:
-        preload(episode, scaffold)
-    instructions = protocol.system_prompt(tools) + scaffold.preload_note() + primer + example
+    primer = "\n" + episode.task.primer_text() if scaffold.primer and episode.task.primer else ""
+    imports = scaffold.imports(episode.task.preload)
+    if imports:
+        preload(episode, imports)
+    instructions = protocol.system_prompt(tools) + preload_note(imports) + primer + example
     for opening_kind, content in scaffold.opening(instructions, episode.prepared.prompt):
         episode.add(opening_kind, content)
     schemas = protocol.tool_schemas(tools)
@@ -92,23 +95,48 @@ def answer_repeat(episode: Episode, reply: LLMReply, note: str) -> None:
         episode.feedback("extra_call", "Not run: call one tool per reply.", call_id)
 
 
-def preload(episode: Episode, scaffold: ScaffoldConfig) -> None:
+def preload(episode: Episode, imports: list[str]) -> None:
     """The scaffold's imports, run by the harness before the first step (traced, not the agent's cell)."""
-    result = episode.run_for_scaffold("preload", scaffold.preload_code())
+    result = episode.run_for_scaffold("preload", preload_code(imports))
     if result.outcome != "ok":
         raise HarnessError(f"scaffold.preload failed: {result.render()[-300:]}")
 
 
+IGNORED_ANSWER = "Your FINAL_ANSWER was not taken: the code before it failed."
+
+
 def run_calls(episode: Episode, parsed: Parsed, scaffold: ScaffoldConfig) -> None:
-    for index, call in enumerate(parsed.calls):
-        last = episode.tools.last_result
-        if call.name == "final_answer" and index > 0 and last and last.outcome != "ok":
-            observe(episode, call, "Your FINAL_ANSWER was ignored because the code before it failed.")
-            continue
-        text = run_tool(episode, call, scaffold)  # final_answer raises Submitted when the answer is valid
-        if index == 0 and parsed.notes:
-            text += "\n" + "\n".join(parsed.notes)
-        observe(episode, call, text)
+    """Runs a reply's calls in order. A tool call (native protocol) is answered by its id; a text
+    reply's calls are answered in one message whose last line is what to do next: stacked small
+    messages were answered one by one, the last alone (the 0.5B resent "FINAL_ANSWER: ..." or wrote
+    "FINAL_ANSWER does not exist." after a last message saying its answer was ignored)."""
+    answers: list[str] = []
+    first_result: CellResult | None = None
+    try:
+        for index, call in enumerate(parsed.calls):
+            last = episode.tools.last_result
+            if call.name == "final_answer" and index > 0 and last and last.outcome != "ok":
+                text = IGNORED_ANSWER
+            else:
+                text = run_tool(episode, call, scaffold)  # final_answer raises Submitted when the answer is valid
+            if index == 0:
+                first_result = episode.tools.last_result
+                text += "".join("\n" + note for note in parsed.notes)
+            if call.id:
+                observe(episode, call, text)
+            else:
+                answers.append(text)
+    finally:
+        if answers:
+            text = one_answer(answers, episode.protocol.error_help)
+            observe(episode, parsed.calls[0], text, first_result)
+
+
+def one_answer(texts: list[str], help_text: str) -> str:
+    """The answers to a text reply's calls as one message; a failed cell's help line goes last."""
+    joined = "\n".join(texts)
+    head, found, tail = joined.partition("\n" + help_text)
+    return f"{head}{tail}{found}" if found else joined
 
 
 def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
@@ -162,7 +190,8 @@ def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, resu
     notes = []
     if scaffold.silence_hint and (note := silence_note(code, result)):
         notes.append(note)
-    if watched and (note := submit_note(watched, before)):
+    written = watched is not None and watched.is_file() and file_version(watched) != before
+    if watched and written and (note := submit_note(watched, before, answer_problem(episode, watched))):
         notes.append(note)
     function = episode.task.answer_function
     # Only a cell that defines it gets the note: the episode read the cell's names once, when it ran.
@@ -172,8 +201,17 @@ def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, resu
     return "".join("\n" + note for note in notes)
 
 
-def observe(episode: Episode, call: Call, text: str) -> None:
-    result = episode.tools.last_result if call.name == "run_python" else None
+def answer_problem(episode: Episode, path: Path) -> str | None:
+    """Why the task would refuse the answer file as it is, if it would (what a submission is told)."""
+    try:
+        episode.read_answer(path.name)
+    except AnswerError as exc:
+        return str(exc)
+    return None
+
+
+def observe(episode: Episode, call: Call, text: str, result: CellResult | None = None) -> None:
+    result = (result or episode.tools.last_result) if call.name == "run_python" else None
     meta = {"tool": call.name, "outcome": result.outcome if result else "ok",
             "stdout": result.stdout if result else text, "error": result.error if result else None}  # fmt: skip
     if call.id:

@@ -34,7 +34,10 @@
   and `adata.to_scipy_clusters`).
 - preload: modules imported into the session before the first step, and named in the system
   prompt (measured: the 0.5B model called `anndata.read_h5ad` without `import anndata` in every
-  step of 3 pbmc_markers episodes, hint or not).
+  step of 3 pbmc_markers episodes, hint or not). "task" takes the task's own list (Task.preload):
+  one list for every task led the 0.5B to `anndata.read_table` on smoke_sum's text file and
+  `anndata.read_csv` on the TCR contig table, which it reads with `open()` or pandas when nothing
+  names anndata.
 - autosubmit: when the budget ends with no answer accepted, the harness submits what the agent
   left: the newest cell defining the function a code answer needs, or the task's answer file
   (traced as a final_answer with auto: true; the stop reason stays the budget's). Seen with the 0.5B
@@ -51,8 +54,10 @@ import ast
 import importlib.util
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -109,14 +114,17 @@ class ScaffoldConfig(BaseModel):
     all_blocks: bool = Field(
         False, description="Run all python blocks of a reply as one cell, in order (not only the first)"
     )
-    preload: list[str] = Field(
+    preload: list[str] | Literal["task"] = Field(
         default_factory=list,
-        description='Imports run before the first step and named in the system prompt, e.g. ["anndata", "numpy as np"]',
+        description='Imports run before the first step and named in the system prompt, e.g. ["anndata", '
+        '"numpy as np"]; "task": the task\'s own (single-cell tasks: anndata and scanpy; a text file: none)',
     )
 
     @field_validator("preload")
     @classmethod
-    def _plain_imports(cls, value: list[str]) -> list[str]:
+    def _plain_imports(cls, value: list[str] | str) -> list[str] | str:
+        if isinstance(value, str):
+            return value
         for item in value:
             if not PRELOAD_ITEM.fullmatch(item):
                 raise ValueError(f"{item!r} is not `module` or `module as name`")
@@ -129,11 +137,17 @@ class ScaffoldConfig(BaseModel):
             return [("task", f"{task.rstrip()}\n\n{instructions}")]
         return [("system", instructions), ("task", task)]
 
-    def preload_code(self) -> str:
-        return "\n".join(f"import {item}" for item in self.preload)
+    def imports(self, task_preload: Sequence[str]) -> list[str]:
+        """What preload imports for a task whose own imports are task_preload."""
+        return list(task_preload) if self.preload == "task" else list(self.preload)
 
-    def preload_note(self) -> str:
-        return f"\nAlready imported in the session: {', '.join(self.preload)}.\n" if self.preload else ""
+
+def preload_code(imports: Sequence[str]) -> str:
+    return "\n".join(f"import {item}" for item in imports)
+
+
+def preload_note(imports: Sequence[str]) -> str:
+    return f"\nAlready imported in the session: {', '.join(imports)}.\n" if imports else ""
 
 
 def exception_line(result: CellResult) -> str:
@@ -151,6 +165,10 @@ IMPORT_ERROR = re.compile(r"ImportError: cannot import name '(\w+)' from '([\w.]
 # json writes no numpy or pandas value: the 1.5B model's dict of answers held np.int64 counts, json.dump
 # failed half-way through the file, and the same code was sent again three times.
 NOT_JSON = re.compile(r"TypeError: Object of type (\w+) is not JSON serializable")
+# A file a package ships with its data (sklearn's load_breast_cancer): kept out of the sandbox, as the
+# hidden truth's twin; the bare FileNotFoundError read like a broken install, and the 0.5B called the
+# loader again at 6 of 10 steps.
+PACKAGE_DATA = re.compile(r"(?:FileNotFoundError|OSError|IOError)\b.*site-packages/")
 # Short names by convention only: `from scanpy import sc` is what the 0.5B model writes for `import scanpy as sc`.
 ALIASES = {"np": "numpy", "pd": "pandas", "sc": "scanpy", "ad": "anndata", "plt": "matplotlib.pyplot", "sns": "seaborn"}
 
@@ -166,6 +184,10 @@ def error_summary(result: CellResult) -> str:
     if alias and ALIASES.get(alias.group(1)) == alias.group(2):
         name, module = alias.groups()
         line += f" (`{name}` is not inside {module}, it is a short name for it: `import {module} as {name}`)"
+    elif alias and alias.group(1) == alias.group(2).rsplit(".", 1)[-1]:  # `from scanpy import scanpy`
+        line += f" (`{alias.group(1)}` is the module itself: `import {alias.group(2)}`)"
+    if PACKAGE_DATA.search(line):
+        line += " (the data files packages ship are not in this sandbox: use the task's files in /data)"
     if value_type := NOT_JSON.search(line):
         line += (f" (json cannot write a numpy/pandas {value_type.group(1)}: convert values first with int(x), "
                  "float(x), str(x) or x.tolist(); the file json.dump was writing is left incomplete)")  # fmt: skip
@@ -258,7 +280,7 @@ class Earlier:
     def note(self) -> str:
         if self.failure is not None:
             return (f"Your last reply was the same as your reply at step {self.step}, which failed "
-                    f"({self.failure}). {NOT_RUN_AGAIN}: do something else.")  # fmt: skip
+                    f"({self.failure}). {NOT_RUN_AGAIN}. Write different code that fixes this.")  # fmt: skip
         shown = f"its output began: {self.output}" if self.output else "it printed nothing"
         return (f"Your last reply was the same as your reply at step {self.step}, which already ran ({shown}). "
                 f"{NOT_RUN_AGAIN}: take the next step, or submit.")  # fmt: skip
@@ -282,6 +304,10 @@ class RepeatGuard:
         return "" if earlier else None
 
     def remember(self, reply: str, step: int, failure: str | None, result: CellResult | None) -> None:
+        if failure is None and result is not None and result.outcome == "ok":
+            # A cell that ran changed the session: code that failed before it may run now (seen with
+            # the 1.5B: the read that had failed, resent after the cell computing it, was refused).
+            self.seen = {key: earlier for key, earlier in self.seen.items() if earlier.failure is None}
         output = (result.stdout.strip().splitlines() or [""])[0][:OUTPUT_SHOWN] if result is not None else ""
         self.seen.setdefault(normalized(reply), Earlier(step, failure, output))
 
@@ -343,10 +369,14 @@ def file_version(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def submit_note(path: Path, before: tuple[int, int] | None) -> str | None:
-    """For a cell that has just written the answer file: that it exists, and how to submit it."""
+def submit_note(path: Path, before: tuple[int, int] | None, problem: str | None = None) -> str | None:
+    """For a cell that has just written the answer file: that it exists, and how to submit it; or,
+    when the task would not accept it (`problem`), why (seen: the note invited a submission of a
+    file with 140 empty labels, which was then refused at every step)."""
     if not path.is_file() or file_version(path) == before:
         return None
+    if problem is not None:
+        return f"# /work/{path.name} was written, but it would not be accepted: {problem}\nFix the file, then submit."
     # Small models echo the last thing they read, often inside a code block: echoed, this note is a
     # comment and a submission (seen with the 1.5B model: a prose note echoed as code, a SyntaxError).
     return f"# /work/{path.name} was written. {SUBMIT_HOW}\nFINAL_ANSWER: {path.name}"

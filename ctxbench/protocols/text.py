@@ -2,6 +2,7 @@
 `ACTION: <tool> <argument>` line calls another tool, a `FINAL_ANSWER:` line submits.
 Parsing never raises: a reply with none of these is a Problem."""
 
+import ast
 import re
 
 from ctxbench.llm.base import LLMReply
@@ -46,6 +47,30 @@ def tool_line(text: str, tool_names: list[str]) -> re.Match[str] | None:
 def _final_line(text: str) -> re.Match[str] | None:
     """The first FINAL_ANSWER line that names an answer (a bare `FINAL_ANSWER:` names none)."""
     return next((match for match in FINAL_LINE.finditer(text) if match.group(1).strip()), None)
+
+
+# A block opened twice ("```python" on two lines, seen with the 0.5B) is one block, not an empty one.
+DOUBLED_FENCE = re.compile(
+    r"(```[ \t]*(?:python|py|python3)[ \t]*\n)(?:[ \t]*```[ \t]*(?:python|py|python3)[ \t]*\n)+", re.IGNORECASE
+)
+
+
+def without_submission(block: str) -> str:
+    """A code block without its FINAL_ANSWER lines. Where the line is a statement of its own that
+    runs on (`FINAL_ANSWER: {` and a dict's lines below it, valid Python: an annotation), the whole
+    statement goes (inside an `if`, replaced by `pass`): blanking its first line alone left an indented remainder,
+    and the model was shown an IndentationError for code it never wrote."""
+    try:
+        tree = ast.parse(block)
+    except SyntaxError:
+        return FINAL_LINE.sub("", block)
+    lines = block.splitlines(keepends=True)
+    spans = [(node.lineno, node.end_lineno or node.lineno, node.col_offset) for node in ast.walk(tree)
+             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+             and FINAL_LINE.match(lines[node.lineno - 1])]  # fmt: skip
+    for first, last, column in sorted(spans, reverse=True):
+        lines[first - 1 : last] = [" " * column + "pass\n"] if column else []  # an inner block needs a body
+    return FINAL_LINE.sub("", "".join(lines))
 
 
 CODE_START = re.compile(r"(?:async\s+def|def|class|import)\s|from\s+[\w.]+\s+import\s|@\w")
@@ -96,6 +121,7 @@ class TextProtocol:
         # pattern would otherwise read from a shell block's closing fence.
         commands = [c for c in SHELL_BLOCK.findall(text) if c.strip()] if "run_bash" in tool_names else []
         text = SHELL_BLOCK.sub("", text) if commands else text
+        text = DOUBLED_FENCE.sub(r"\1", text)
         submitted_code = _submitted_code(text)
         if submitted_code is not None:  # the code after `FINAL_ANSWER:` is the answer
             return Parsed(calls=[Call("final_answer", {"answer": submitted_code})])
@@ -106,7 +132,7 @@ class TextProtocol:
         # never run as code, even with a FINAL_ANSWER line outside too (seen: the line ran as an
         # annotated statement, `FINAL_ANSWER: predictions.csv`, and raised AttributeError).
         inner = next(filter(None, map(_final_line, blocks)), None)
-        blocks = [FINAL_LINE.sub("", block) for block in blocks]
+        blocks = [without_submission(block) for block in blocks]
         # A bare `Final Answer:` heading over prose submits nothing when a line names the answer.
         final = _final_line(outside) or inner or FINAL_LINE.search(outside)
         blocks = [b for b in blocks if b.strip()]
