@@ -276,7 +276,7 @@ def test_the_submit_hint_echoed_as_code_submits(tmp_path):
     from ctxbench.modes.scaffold import submit_note
 
     (tmp_path / "clusters.csv").write_text("cell_id,cluster\n")
-    note = submit_note(tmp_path / "clusters.csv", None)
+    note = submit_note(tmp_path / "clusters.csv")
     echoed = run_episode(make_config(tmp_path / "run", [code(note)], budget={"max_steps": 1}))
     (submission,) = events(echoed, "final_answer")
     assert submission["raw"] == "clusters.csv"

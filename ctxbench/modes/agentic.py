@@ -190,9 +190,8 @@ def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, resu
     notes = []
     if scaffold.silence_hint and (note := silence_note(code, result)):
         notes.append(note)
-    written = watched is not None and watched.is_file() and file_version(watched) != before
-    if watched and written and (note := submit_note(watched, before, answer_problem(episode, watched))):
-        notes.append(note)
+    if watched and watched.is_file() and file_version(watched) != before:  # the cell has just written it
+        notes.append(submit_note(watched, answer_problem(episode, watched)))
     function = episode.task.answer_function
     # Only a cell that defines it gets the note: the episode read the cell's names once, when it ran.
     defines = function is not None and episode.definitions.get(function) == code

@@ -369,12 +369,10 @@ def file_version(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def submit_note(path: Path, before: tuple[int, int] | None, problem: str | None = None) -> str | None:
+def submit_note(path: Path, problem: str | None = None) -> str:
     """For a cell that has just written the answer file: that it exists, and how to submit it; or,
     when the task would not accept it (`problem`), why (seen: the note invited a submission of a
     file with 140 empty labels, which was then refused at every step)."""
-    if not path.is_file() or file_version(path) == before:
-        return None
     if problem is not None:
         return f"# /work/{path.name} was written, but it would not be accepted: {problem}\nFix the file, then submit."
     # Small models echo the last thing they read, often inside a code block: echoed, this note is a
