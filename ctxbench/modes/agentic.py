@@ -2,6 +2,7 @@
 history, ask a clarifying question) until it submits a valid final answer or a budget is spent."""
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -110,61 +111,66 @@ def run_calls(episode: Episode, parsed: Parsed, scaffold: ScaffoldConfig) -> Non
     reply's calls are answered in one message whose last line is what to do next: stacked small
     messages were answered one by one, the last alone (the 0.5B resent "FINAL_ANSWER: ..." or wrote
     "FINAL_ANSWER does not exist." after a last message saying its answer was ignored)."""
-    answers: list[str] = []
+    answers: list[Answer] = []
     first_result: CellResult | None = None
     try:
         for index, call in enumerate(parsed.calls):
             last = episode.tools.last_result
             if call.name == "final_answer" and index > 0 and last and last.outcome != "ok":
-                text = IGNORED_ANSWER
+                answer = Answer(IGNORED_ANSWER)
             else:
-                text = run_tool(episode, call, scaffold)  # final_answer raises Submitted when the answer is valid
+                answer = run_tool(episode, call, scaffold)  # final_answer raises Submitted when the answer is valid
             if index == 0:
                 first_result = episode.tools.last_result
-                text += "".join("\n" + note for note in parsed.notes)
+                answer.text += "".join("\n" + note for note in parsed.notes)
             if call.id:
-                observe(episode, call, text)
+                observe(episode, call, one_answer([answer]))
             else:
-                answers.append(text)
+                answers.append(answer)
     finally:
         if answers:
-            text = one_answer(answers, episode.protocol.error_help)
-            observe(episode, parsed.calls[0], text, first_result)
+            observe(episode, parsed.calls[0], one_answer(answers), first_result)
 
 
-def one_answer(texts: list[str], help_text: str) -> str:
-    """The answers to a text reply's calls as one message; a failed cell's help line goes last."""
-    joined = "\n".join(texts)
-    head, found, tail = joined.partition("\n" + help_text)
-    return f"{head}{tail}{found}" if found else joined
+@dataclass
+class Answer:
+    """What a call is answered with: its text, and what to do next (said last, after every call's text)."""
+
+    text: str
+    next_step: str = ""
 
 
-def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> str:
+def one_answer(answers: list[Answer]) -> str:
+    """The answers to a reply's calls as one message, what to do next on its last lines."""
+    return "\n".join([a.text for a in answers] + [a.next_step for a in answers if a.next_step])
+
+
+def run_tool(episode: Episode, call: Call, scaffold: ScaffoldConfig) -> Answer:
     tool = TOOLS.get(call.name)()
     try:
         args = tool.args.model_validate(call.args)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
         episode.count_malformed("invalid_args")
-        return f"Invalid arguments for {call.name}: {problems}"
+        return Answer(f"Invalid arguments for {call.name}: {problems}")
     episode.tools.last_result = None
     watched = watched_answer(episode, scaffold)
     before = file_version(watched) if watched else None
     try:
         text = tool.run(episode.tools, args)
     except (ValueError, OSError) as exc:  # a missing file, a path outside /work, ...
-        return f"[{call.name} failed] {exc}"
+        return Answer(f"[{call.name} failed] {exc}")
     result = episode.tools.last_result
     if result is not None and result.outcome != "ok":
-        text += "\n" + episode.protocol.error_help
         hint = key_hint(episode, result) if scaffold.key_hint else ""
         if scaffold.error_first:
             text = f"{ERROR_FIRST}{error_summary(result)}\n{hint}\n{text}"
         elif hint:
             text += "\n" + hint
-    elif result is not None:
+        return Answer(text, episode.protocol.error_help)
+    if result is not None:
         text += notes_on_success(episode, scaffold, call.args.get("code", ""), result, watched, before)
-    return text
+    return Answer(text)
 
 
 def key_hint(episode: Episode, result: CellResult) -> str:
