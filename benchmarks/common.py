@@ -67,6 +67,10 @@ def read_answer_csv(workdir: Path, text: str, columns: list[str]) -> pd.DataFram
         missing = []
     if missing:
         raise AnswerError(f"{path.name} needs columns {','.join(columns)}; found {list(frame.columns)}")
+    if frame.empty:
+        # a cell that failed after opening the file leaves its header alone; accepted, it scored 0
+        # and ended two of the 0.5B's ladder episodes (autosubmit) with steps to spare
+        raise AnswerError(f"{path.name} has its header ({','.join(columns)}) and no rows: write one row for each")
     return frame.dropna(subset=[columns[0]])
 
 

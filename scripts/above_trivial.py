@@ -6,7 +6,7 @@ score's interval lies above it.
 
     .venv/bin/python scripts/above_trivial.py results/issue15_1.5b_scaffold_main
     .venv/bin/python scripts/above_trivial.py --tasks pbmc_clustering,krumsiek_trajectory   # floors only
-    .venv/bin/python scripts/above_trivial.py --markdown results/issue17_ladder_0.5b   # the README's ladder
+    .venv/bin/python scripts/above_trivial.py --by-mode results/issue17_ladder_0.5b_v2   # the README's ladder
 
 A task file (`file-<name>`, read from task_files/<name>.yaml) has no scripts: its reference is the
 file's own answers, its trivial answer none at all, and it has no baseline.
@@ -46,39 +46,78 @@ def shown(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def clears(line: dict, trivial: float) -> bool:
+    return line["score_ci_low"] is not None and line["score_ci_low"] > trivial
+
+
+def interval_text(line: dict) -> str:
+    low, high = line["score_ci_low"], line["score_ci_high"]
+    return f"[{low:.3f}, {high:.3f}]" if low is not None else "(no interval)"
+
+
+def by_mode_table(cells: list[dict], floors: dict[str, dict[str, float | None]]) -> list[str]:
+    """The README's ladder: a row per task, policy and model, a column per mode, each cell its mean score,
+    interval and n, in bold when it clears the trivial answer."""
+    found = {line["mode"] for line in cells}
+    modes = [m for m in MODE_ORDER if m in found] + sorted(found - set(MODE_ORDER))
+    rows: dict[tuple[str, str, str], dict[str, dict]] = {}
+    for line in cells:
+        rows.setdefault((line["task"], line["policy"], line["model"]), {})[line["mode"]] = line
+    out = ["| task (trivial / baseline / reference) | policy | model | " + " | ".join(modes) + " |",
+           "|---|---|---|" + "---|" * len(modes)]  # fmt: skip
+    for (task, policy, model), by_mode in rows.items():
+        yardsticks = " / ".join(shown(floors[task][s]) for s in SCRIPTS)
+        texts = []
+        for mode in modes:
+            mode_cell = by_mode.get(mode)
+            if mode_cell is None:
+                texts.append("-")
+                continue
+            mean = f"{shown(mode_cell['score'])} {interval_text(mode_cell)}, n = {mode_cell['n']}"
+            texts.append(f"**{mean}**" if clears(mode_cell, floors[task]["trivial"] or 0.0) else mean)
+        out.append(f"| {task} ({yardsticks}) | {policy} | {model} | " + " | ".join(texts) + " |")
+    return out
+
+
+MODE_ORDER = ["direct", "agentic", "controller"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("experiments", nargs="*", type=Path, help="sweep result folders (results/<experiment>)")
     parser.add_argument(
         "--tasks", default="", help="comma-separated tasks whose floors to print (default: the sweeps')"
     )
-    parser.add_argument("--markdown", action="store_true", help="print the cells as the README's ladder table")
+    parser.add_argument("--markdown", action="store_true", help="print the cells as a markdown table, a row each")
+    parser.add_argument("--by-mode", action="store_true", help="markdown, a row per task and model, a column per mode")
     args = parser.parse_args()
     rows = [row for experiment in args.experiments for row in load_rows(experiment)]
     tasks = sorted({*filter(None, args.tasks.split(",")), *(row["task"] for row in rows)})
     floors = {task: script_scores(task) for task in tasks}
+    cells = summarize(rows) if rows else []
+    if args.by_mode:
+        print("\n".join(by_mode_table(cells, floors)))
+        return 0
     if not args.markdown:
         print("task                  trivial  baseline  reference")
         for task in tasks:
             print(f"{task:20s} " + "  ".join(f"{shown(floors[task][s]):>8s}" for s in SCRIPTS))
-    cells = summarize(rows) if rows else []
     if args.markdown:
         print("| task (trivial / baseline / reference) | policy | mode | model | n | mean [interval] | clears |")
         print("|---|---|---|---|---|---|---|")
     elif cells:
         print(f"\n{'cell (task / policy / mode / model)':64s}   n   mean [interval]        clears trivial")
     for line in cells:
-        low, high, trivial = line["score_ci_low"], line["score_ci_high"], floors[line["task"]]["trivial"] or 0.0
-        interval = f"[{low:.3f}, {high:.3f}]" if low is not None else "(no interval)"
-        verdict = "yes" if low is not None and low > trivial else "no"
+        trivial = floors[line["task"]]["trivial"] or 0.0
+        verdict = "yes" if clears(line, trivial) else "no"
         mean = shown(line["score"])
         if args.markdown:
             yardsticks = " / ".join(shown(floors[line["task"]][s]) for s in SCRIPTS)
             cell = " | ".join(str(line[key]) for key in ("policy", "mode", "model", "n"))
-            print(f"| {line['task']} ({yardsticks}) | {cell} | {mean} {interval} | {verdict} |")
+            print(f"| {line['task']} ({yardsticks}) | {cell} | {mean} {interval_text(line)} | {verdict} |")
         else:
             name = f"{line['task']} / {line['policy']} / {line['mode']} / {line['model']}"
-            print(f"{name:64s} {line['n']:3d}   {mean} {interval:18s}  {verdict} (trivial {trivial:.3f})")
+            print(f"{name:64s} {line['n']:3d}   {mean} {interval_text(line):18s}  {verdict} (trivial {trivial:.3f})")
     return 0
 
 

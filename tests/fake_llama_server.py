@@ -52,7 +52,10 @@ def main() -> None:
 
         def do_POST(self) -> None:
             nonlocal served
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if path := os.environ.get("FAKE_LLAMA_BODIES"):  # what each request asked for, a line each
+                with open(path, "ab") as f:
+                    f.write(body.replace(b"\n", b" ") + b"\n")
             if path := os.environ.get("FAKE_LLAMA_REQUESTS"):
                 with open(path, "a") as f:
                     f.write(f"{os.getpid()} {time.time()}\n")

@@ -177,3 +177,24 @@ def test_a_missing_llama_server_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(HarnessError, match=r"llama-server not found: run `bash scripts/setup.sh`"):
         LlamaServer(ModelConfig(model_path=model), tmp_path / "log").command()
+
+
+def test_the_repeat_penalty_is_always_sent_and_over_the_whole_context_when_set(fake_server, tmp_path, monkeypatch):
+    bodies = tmp_path / "bodies.jsonl"
+    monkeypatch.setenv("FAKE_LLAMA_BODIES", str(bodies))
+    config = fake_server("crash_after:99")
+    for penalty in (1.0, 1.05):
+        llm = LocalLlamaLLM(config.model_copy(update={"repeat_penalty": penalty}), log_path=tmp_path / "server.log")
+        try:
+            llm.generate(MESSAGES, seed=0)
+            llm.generate(MESSAGES, seed=0, temperature=0.9)  # a retry's own temperature keeps the penalty
+        finally:
+            llm.close()
+    asked = [body for body in map(json.loads, bodies.read_text().splitlines()) if "seed" in body]  # not probes
+    plain, plain_retry, penalized, penalized_retry = asked
+    assert plain["repeat_penalty"] == plain_retry["repeat_penalty"] == 1.0  # said: llama-cpp-python's is 1.1
+    assert "repeat_last_n" not in plain and "repeat_last_n" not in plain_retry
+    assert plain_retry["top_k"] == 0 and plain_retry["min_p"] == 0.0
+    for body in (penalized, penalized_retry):
+        assert body["repeat_penalty"] == 1.05 and body["repeat_last_n"] == config.n_ctx
+    assert penalized_retry["top_k"] == 0 and penalized_retry["temperature"] == 0.9

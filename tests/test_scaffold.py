@@ -169,6 +169,49 @@ def test_a_module_used_without_import_or_imported_by_its_short_name_gets_a_hint(
     assert error_summary(failed(own)) == own
 
 
+def test_an_sklearn_name_used_unimported_or_an_anndata_csv_writer_gets_a_hint():
+    # The ladder's 0.5B episodes: LinearRegression and linear_model used without an import (4 ML
+    # episodes); a correct clustering written with adata.write_csv / sc.write_table (3 of 4 on pbmc_clustering).
+    from ctxbench.modes.scaffold import error_summary
+
+    def failed(error):
+        return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
+
+    cls = error_summary(failed("NameError: name 'LinearRegression' is not defined"))
+    assert cls.endswith("(`LinearRegression` is in sklearn.linear_model: "
+                        "`from sklearn.linear_model import LinearRegression` first)")  # fmt: skip
+    assert error_summary(failed("NameError: name 'cross_val_score' is not defined")).endswith(
+        "`from sklearn.model_selection import cross_val_score` first)")  # fmt: skip
+    assert error_summary(failed("NameError: name 'linear_model' is not defined")).endswith(
+        "`from sklearn import linear_model` first)")  # fmt: skip
+    for writer in ("AttributeError: 'AnnData' object has no attribute 'write_csv'",
+                   "AttributeError: module 'scanpy' has no attribute 'write_table'"):  # fmt: skip
+        assert error_summary(failed(writer)).endswith(".to_csv(path, index=False))")
+    other = "AttributeError: 'AnnData' object has no attribute 'sort_values'"
+    assert error_summary(failed(other)) == other
+
+
+def test_silence_hint_says_when_the_answer_file_is_not_written_yet(tmp_path):
+    replies = [code("x = 1"), code("open('/work/predictions.csv', 'w').write('cell_id,label')"), code("y = 2"),
+               "FINAL_ANSWER: nothing"]  # fmt: skip
+    result = run_episode(make_config(tmp_path, replies, scaffold={"silence_hint": True, "submit_hint": True},
+                                     budget={"max_steps": 3}))  # fmt: skip
+    notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
+    assert "/work/predictions.csv has not been written yet." in notes[0] and "submit" not in notes[0]
+    assert notes[2].endswith("Print what you need to see, or submit if the answer is written.")
+
+
+def test_preload_leaves_future_warnings_out_of_the_agents_cells(tmp_path):
+    warn = code("import warnings\nwarnings.warn('pass flavor=igraph', FutureWarning)\nprint('done')")
+    result = run_episode(make_config(tmp_path, [warn, "FINAL_ANSWER: nothing"], scaffold={"preload": ["numpy as np"]},
+                                     budget={"max_steps": 1}))  # fmt: skip
+    (execution,) = events(result, "exec")
+    assert execution["stdout"].strip() == "done" and "flavor" not in (execution.get("stderr") or "")
+    plain = run_episode(make_config(tmp_path / "off", [warn, "FINAL_ANSWER: nothing"], budget={"max_steps": 1}))
+    (unquiet,) = events(plain, "exec")
+    assert "flavor=igraph" in (unquiet.get("stderr") or "") + (unquiet.get("stdout") or "")
+
+
 def test_preload_imports_before_the_first_step_and_says_so(tmp_path):
     replies = [code("print(np.zeros(2).sum(), anndata.__name__)"), "FINAL_ANSWER: nothing"]
     result = run_episode(make_config(tmp_path, replies, scaffold={"preload": ["anndata", "numpy as np"]},
@@ -240,7 +283,9 @@ def test_primer_adds_the_task_familys_api_basics_with_the_tasks_own_answer_file(
 
 
 def test_submit_hint_follows_the_cell_that_writes_the_answer_file(tmp_path):
-    write = code("open('/work/predictions.csv', 'w').write('cell_id,label\\n')")
+    from benchmarks import TASKS, make_task
+
+    write = code(make_task(TASKS.get("pbmc_annotation").config_class(), seed=0).script("trivial"))
     replies = [code("print('look')"), write, code("print('again')"), "FINAL_ANSWER: predictions.csv"]
     result = run_episode(make_config(tmp_path, replies, scaffold={"submit_hint": True}, budget={"max_steps": 4}))
     notes = [e["content"] for e in events(result, "event") if e["kind"] == "observation"]
@@ -289,7 +334,9 @@ def test_scaffold_activity_counts_what_each_piece_did(tmp_path):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))  # as test_humaneval_suite does
     from scaffold_activity import activity
 
-    write = code("with open('/work/predictions.csv', 'w') as f:\n    f.write('cell_id,label\\n')")
+    from benchmarks import TASKS, make_task
+
+    write = code(make_task(TASKS.get("pbmc_annotation").config_class(), seed=0).script("trivial"))  # prints nothing
     replies = [FAILING, FAILING, write, "FINAL_ANSWER: predictions.csv"]
     pieces = {"repeat_guard": True, "error_first": True, "silence_hint": True, "submit_hint": True,
               "retry_temperature": 0.9}  # fmt: skip
@@ -297,7 +344,7 @@ def test_scaffold_activity_counts_what_each_piece_did(tmp_path):
     fired, then, episodes = activity(result.trace_path.parent)
     assert episodes == 1
     assert (fired["error_first"], fired["repeat_guard"], fired["silence_hint"], fired["submit_hint"]) == (1, 1, 1, 1)
-    assert then["submit_hint"] == {"valid answer": 1}  # valid as a file (header only), scored 0
+    assert then["submit_hint"] == {"valid answer": 1}  # the trivial answer: valid, scored as trivial
     assert fired["retry_temperature"] == 2  # the calls after the failure and after the repeat
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, PreparedTask, Score, Task, TaskConfig
+from benchmarks.base import TASKS, AnswerError, PreparedTask, Score, Task, TaskConfig
 from benchmarks.common import (
     ANNDATA_PRELOAD,
     ANNDATA_PRIMER,
@@ -99,6 +99,8 @@ class KrumsiekTrajectory(Task):
     def parse_answer(self, text: str, workdir: Path) -> PseudotimeAnswer:
         frame = read_answer_csv(workdir, text, ["cell_id", "pseudotime"])
         values = numeric_column(frame, "pseudotime")
+        if len(values) > 1 and values.nunique() < 2:  # no order, graded 0: the 0.5B wrote the root's index
+            raise AnswerError(f"every cell has the same pseudotime ({values.iloc[0]:g}): write each cell's own value")
         return PseudotimeAnswer(pseudotime=dict(zip(frame["cell_id"], values, strict=True)))
 
     def grade(self, answer: BaseModel | None) -> Score:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from benchmarks.base import TASKS, ControllerSpec, PreparedTask, Score, Task, TaskConfig
+from benchmarks.base import TASKS, AnswerError, ControllerSpec, PreparedTask, Score, Task, TaskConfig
 from benchmarks.common import data_folder, numeric_column, read_answer_csv
 
 DATASETS: dict[str, dict[str, Any]] = {
@@ -44,11 +44,18 @@ Task: machine-learning experimentation on a small tabular {kind} dataset ({name}
 Data: /data/train.csv ({n_train} rows: feature columns and `target`), /data/test.csv ({n_test}
 rows: `id` and the same features, no target). The starter script /data/train.py reaches
 {metric}={baseline:.4f} on the hidden test targets. Improve it by at least 10 %: target
-{metric} >= {target:.4f}.
+{metric} >= {target:.4f}. The test targets are hidden: compare models by cross-validation on
+train.csv (sklearn.model_selection.cross_val_score).
 
-Answer: write /work/predictions.csv with header `id,prediction` (one row per test row), then reply:
+Answer: write /work/predictions.csv with header `id,prediction` (one row per test row; each
+prediction is {prediction}), then reply:
 FINAL_ANSWER: predictions.csv
+/data/train.py already writes a valid file: start from it and change its model (or features).
+```python
+{starter}```
 """
+# What a prediction is, by kind: a classifier's float scores are no labels (and accuracy cannot grade them).
+PREDICTION = {"classification": "the predicted class label, an integer", "regression": "the predicted value"}
 CONTROLLER_INSTRUCTIONS = """\
 Controller mode: each reply is one proposal, a JSON object choosing a scikit-learn model and its
 hyperparameters, for example
@@ -56,6 +63,9 @@ hyperparameters, for example
 Models: {models}. The harness scores it by 5-fold cross-validation on train.csv (cv_{metric}) and
 predicts the test set with it. You will see every proposal's score; improve on the best one.
 """
+# Valid for both kinds with the example's parameters: ml_diabetes's example was `ridge` with
+# n_estimators and max_depth, which Ridge refuses, and all 4 of the 0.5B's ladder episodes copied it.
+CONTROLLER_EXAMPLE = "random_forest"
 # kind -> (sklearn module, class, parameters, description): the starter model.
 STARTER_MODELS: dict[str, tuple[str, str, dict[str, Any], str]] = {
     "classification": ("tree", "DecisionTreeClassifier", {"max_depth": 1, "random_state": 0}, "a decision stump"),
@@ -181,7 +191,8 @@ class MLTabular(Task):
         self._baseline = self.metric_value(self._starter_predictions(x_train, y_train, x_test, ids))
         prompt = PROMPT.format(
             kind=self.kind, name=self.config.name.removeprefix("ml_"), n_train=len(x_train), n_test=len(x_test),
-            metric=self.metric_name, baseline=self._baseline, target=self.target,
+            metric=self.metric_name, baseline=self._baseline, target=self.target, starter=starter,
+            prediction=PREDICTION[self.kind],
         )  # fmt: skip
         return PreparedTask(prompt=prompt, data_dir=data_dir, documents=(f"/data/train.py:\n{starter}",))
 
@@ -214,6 +225,10 @@ class MLTabular(Task):
     def parse_answer(self, text: str, workdir: Path) -> Predictions:
         frame = read_answer_csv(workdir, text, ["id", "prediction"])
         values = numeric_column(frame, "prediction")
+        if self.kind == "classification" and not values.apply(float.is_integer).all():
+            example = values[~values.apply(float.is_integer)].iloc[0]
+            raise AnswerError(f"every prediction must be a class label (an integer, as in train.csv's target), "
+                              f"found {example:g}: use a classifier")  # fmt: skip
         return Predictions(predictions=dict(zip(frame["id"], values, strict=True)))
 
     def grade(self, answer: BaseModel | None) -> Score:
@@ -227,7 +242,7 @@ class MLTabular(Task):
         models = MODELS[self.kind]
         scoring = "accuracy" if self.kind == "classification" else "r2"
         instructions = CONTROLLER_INSTRUCTIONS.format(
-            example=list(models)[1], models=", ".join(models), metric=self.metric_name
+            example=CONTROLLER_EXAMPLE, models=", ".join(models), metric=self.metric_name
         )
 
         def measure(iteration: int, proposal: str) -> str:

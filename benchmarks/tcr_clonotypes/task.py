@@ -21,8 +21,8 @@ Task: find the clonotypes of T cells from their T-cell receptor (TCR) sequences 
 single-cell V(D)J data, human PBMCs).
 
 Data: /data/{data_file}, a CSV with one row per assembled contig: {n_contigs} contigs of {n_cells}
-cells. Columns: {columns}. `barcode` names the cell, `chain` is TRA or TRB, `productive` says whether
-the contig encodes a functional chain, `cdr3` is its CDR3 amino-acid sequence.
+cells. Columns: {columns}. `barcode` names the cell, `chain` is TRA or TRB, `productive` (True or
+False) says whether the contig encodes a functional chain, `cdr3` is its CDR3 amino-acid sequence.
 
 A clonotype is a group of cells with identical productive chains: two cells are in the same
 clonotype when they have the same set of (chain, cdr3) pairs over their productive contigs.
@@ -30,9 +30,8 @@ Report the number of clonotypes, the number of cells in the largest clonotype, a
 amino-acid sequences of the largest clonotype (of its productive contigs). Graded after you submit,
 each of the three fields exactly.
 
-Answer: write /work/clonotypes.json, e.g.
-{{"n_clonotypes": 1200, "largest_size": 7, "largest_cdr3s": ["CASSLGQAYEQYF", "CAVRDSNYQLIW"]}}
-then reply: FINAL_ANSWER: clonotypes.json
+Answer: write /work/clonotypes.json with the keys n_clonotypes (an integer), largest_size (an integer)
+and largest_cdr3s (a list of strings), then reply: FINAL_ANSWER: clonotypes.json
 """
 
 

@@ -53,6 +53,12 @@ class ModelConfig(BaseModel):
         0.0, ge=0.0, le=2.0,
         description="direct mode's one call: 0 is greedy, the reference; above 0 draws samples (pass@k)",
     )  # fmt: skip
+    repeat_penalty: float = Field(
+        1.0, ge=1.0, le=2.0,
+        description="Local llama.cpp servers: the logit penalty on every token already in the context (1.0: "
+        "none; Qwen2.5-Coder's published generation config: 1.05, applied as transformers does, over the whole "
+        "context). Against a small model's degenerate loops and copies of its failed replies (bench/repeat_escape.py)",
+    )  # fmt: skip
     reply_tokens: int = Field(768, ge=1, description="Completion tokens per call (the reply limit)")
     timeout_s: float = Field(
         180.0,

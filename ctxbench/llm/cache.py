@@ -31,6 +31,8 @@ class CachedLLM:
             "temperature": c.temperature if temperature is None else temperature,
             "max_tokens": reply_tokens or c.reply_tokens, "seed": seed, "tools": tools, "messages": messages,
             "tool_call_schema": c.tool_call_schema,
+            # only when set: the keys of replies recorded before the field existed stay as they were
+            **({"repeat_penalty": c.repeat_penalty} if c.repeat_penalty != 1.0 else {}),
         }  # fmt: skip
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 

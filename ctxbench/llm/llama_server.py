@@ -311,8 +311,13 @@ class LocalLlamaLLM(OpenAICompatLLM):
         temperature switches those off too, so that the temperature alone decides. (It is not enough
         against a copy loop: bench/copy_loop.py measures the copies in the context as the cause.)"""
         sampling = super().sampling(temperature)
+        # Always sent: llama-cpp-python's server penalizes 1.1 unless told (llama-server: 1.0).
+        extra: dict[str, Any] = {"repeat_penalty": self.config.repeat_penalty}
         if temperature is not None and temperature > 0:
-            sampling["extra_body"] = {"min_p": 0.0, "top_k": 0}
+            extra.update(min_p=0.0, top_k=0)
+        if self.config.repeat_penalty != 1.0:  # over the whole context, as transformers applies it
+            extra["repeat_last_n"] = self.config.n_ctx  # (llama-server refuses -1, its "context size")
+        sampling["extra_body"] = extra
         return sampling
 
     def _create(self, messages, seed, reply_tokens, tools, temperature):  # type: ignore[no-untyped-def]

@@ -190,11 +190,19 @@ def watched_answer(episode: Episode, scaffold: ScaffoldConfig) -> Path | None:
     return episode.sandbox.workdir / episode.task.answer_text
 
 
+def asked_answer_file(episode: Episode) -> Path | None:
+    """The file the task's prompt asks the answer to be written to (smoke_sum's answer may be the
+    number itself, and a code answer is no file: None)."""
+    name = episode.task.answer_text
+    asked = not episode.task.code_answer and f"/work/{name}" in episode.prepared.prompt
+    return episode.sandbox.workdir / name if asked else None
+
+
 def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult,
                      watched: Path | None, before: tuple[int, int] | None) -> str:  # fmt: skip
     """Notes after a cell that ran: what it printed (or did not), and the answer it made ready."""
     notes = []
-    if scaffold.silence_hint and (note := silence_note(code, result)):
+    if scaffold.silence_hint and (note := silence_note(code, result, asked_answer_file(episode))):
         notes.append(note)
     if watched and watched.is_file() and file_version(watched) != before:  # the cell has just written it
         notes.append(submit_note(watched, answer_problem(episode, watched)))

@@ -9,7 +9,9 @@
   260-token reply 4 times out of 4).
 - error_first: a failed run's observation starts with its exception line, before the traceback
   and output that bury it, and a NameError of a name that is an installed module says to import
-  it (measured: the 0.5B model used `anndata` without importing it, ten steps running).
+  it (measured: the 0.5B model used `anndata` without importing it, ten steps running); so does a
+  scikit-learn name, with its module, and a CSV writer AnnData and scanpy do not have is answered
+  with the pandas way (both seen in the ladder's 0.5B episodes).
 - silence_hint: a cell that runs and prints nothing is called out, with the functions it defined
   and never called (seen with the 1.5B model: it wrapped its whole solution in a function it never
   called, and resent it five times on "[no output]").
@@ -37,7 +39,7 @@
   step of 3 pbmc_markers episodes, hint or not). "task" takes the task's own list (Task.preload):
   one list for every task led the 0.5B to `anndata.read_table` on smoke_sum's text file and
   `anndata.read_csv` on the TCR contig table, which it reads with `open()` or pandas when nothing
-  names anndata.
+  names anndata. The preload also silences FutureWarnings (their advice was copied into code).
 - autosubmit: when the budget ends with no answer accepted, the harness submits what the agent
   left: the newest cell defining the function a code answer needs, or the task's answer file
   (traced as a final_answer with auto: true; the stop reason stays the budget's). Seen with the 0.5B
@@ -51,6 +53,8 @@
 """
 
 import ast
+import functools
+import importlib
 import importlib.util
 import json
 import re
@@ -142,8 +146,13 @@ class ScaffoldConfig(BaseModel):
         return list(task_preload) if self.preload == "task" else list(self.preload)
 
 
+# A FutureWarning is about a library's next version, never about this cell's result, and the 0.5B
+# copied scanpy's ('pass: flavor="igraph" and n_iterations=2') into 11 unrelated calls in the ladder.
+QUIET_FUTURE = 'import warnings\nwarnings.simplefilter("ignore", FutureWarning)\ndel warnings'
+
+
 def preload_code(imports: Sequence[str]) -> str:
-    return "\n".join(f"import {item}" for item in imports)
+    return "\n".join([*(f"import {item}" for item in imports), QUIET_FUTURE])
 
 
 def preload_note(imports: Sequence[str]) -> str:
@@ -169,6 +178,20 @@ NOT_JSON = re.compile(r"TypeError: Object of type (\w+) is not JSON serializable
 # hidden truth's twin; the bare FileNotFoundError read like a broken install, and the 0.5B called the
 # loader again at 6 of 10 steps.
 PACKAGE_DATA = re.compile(r"(?:FileNotFoundError|OSError|IOError)\b.*site-packages/")
+# AnnData and scanpy write no CSV: the 0.5B's first replies on pbmc_clustering clustered correctly and
+# then called adata.write_csv (or adata.write_table, sc.write_table), in 3 of 4 ladder episodes.
+NO_TABLE_WRITER = re.compile(
+    r"AttributeError: (?:'AnnData' object|module 'scanpy') has no attribute "
+    r"'(?:write|to|save)_?(?:csv|tsv|table|txt|text)\w*'"
+)
+# Where the sklearn names the 0.5B used without importing them live (LinearRegression, linear_model):
+# classes of these modules, functions of the last two, and the modules whose names are no likely
+# variable names (a NameError on `cluster` or `metrics` is more often the agent's own variable).
+SKLEARN_MODULES = ("linear_model", "ensemble", "tree", "neighbors", "svm", "naive_bayes", "preprocessing",
+                   "pipeline", "decomposition", "cluster", "impute", "model_selection", "metrics")  # fmt: skip
+SKLEARN_FUNCTION_MODULES = ("model_selection", "metrics")
+SKLEARN_NAMED_MODULES = ("linear_model", "ensemble", "neighbors", "naive_bayes", "preprocessing", "decomposition",
+                         "model_selection")  # fmt: skip
 # Short names by convention only: `from scanpy import sc` is what the 0.5B model writes for `import scanpy as sc`.
 ALIASES = {"np": "numpy", "pd": "pandas", "sc": "scanpy", "ad": "anndata", "plt": "matplotlib.pyplot", "sns": "seaborn"}
 
@@ -180,6 +203,11 @@ def error_summary(result: CellResult) -> str:
     missing = NAME_ERROR.search(line)
     if missing and importlib.util.find_spec(missing.group(1)) is not None:
         line += f" (`{missing.group(1)}` is a module: `import {missing.group(1)}` first)"
+    elif missing and (home := sklearn_home(missing.group(1))):
+        line += f" (`{missing.group(1)}` is in {home}: `from {home} import {missing.group(1)}` first)"
+    if NO_TABLE_WRITER.search(line):
+        line += (" (AnnData and scanpy write no CSV: make a pandas DataFrame, e.g. with the cell ids "
+                 "adata.obs_names as a column, and call .to_csv(path, index=False))")  # fmt: skip
     alias = IMPORT_ERROR.search(line)
     if alias and ALIASES.get(alias.group(1)) == alias.group(2):
         name, module = alias.groups()
@@ -192,6 +220,21 @@ def error_summary(result: CellResult) -> str:
         line += (f" (json cannot write a numpy/pandas {value_type.group(1)}: convert values first with int(x), "
                  "float(x), str(x) or x.tolist(); the file json.dump was writing is left incomplete)")  # fmt: skip
     return line
+
+
+@functools.cache
+def sklearn_home(name: str) -> str | None:
+    """The scikit-learn module that exports `name` (a class, a function or a submodule), if one does."""
+    if importlib.util.find_spec("sklearn") is None:
+        return None
+    if name in SKLEARN_NAMED_MODULES:
+        return "sklearn"
+    searched = SKLEARN_MODULES if name[:1].isupper() else SKLEARN_FUNCTION_MODULES
+    for module in searched:
+        found = importlib.import_module(f"sklearn.{module}")
+        if name in getattr(found, "__all__", ()) and callable(getattr(found, name, None)):  # no submodule
+            return f"sklearn.{module}"
+    return None
 
 
 KEY_ERROR = re.compile(r"^KeyError: ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")$")
@@ -344,9 +387,11 @@ def _is_filler(node: ast.stmt) -> bool:
     return isinstance(node, ast.Pass) or (constant and isinstance(node.value.value, str | type(...)))  # type: ignore[attr-defined]
 
 
-def silence_note(code: str, result: CellResult) -> str | None:
+def silence_note(code: str, result: CellResult, answer_file: Path | None = None) -> str | None:
     """For a cell that ran and printed nothing: say so, and name the functions it never called
-    (or that have no body yet: the 0.5B model echoes a HumanEval stub, docstring and no code)."""
+    (or that have no body yet: the 0.5B model echoes a HumanEval stub, docstring and no code). When
+    the task's answer file is known and missing, the note says so instead of inviting a submission
+    (the 0.5B submitted a file that did not exist after 5 such notes in the ladder)."""
     if result.outcome != "ok" or result.stdout.strip() or result.stderr.strip():
         return None
     note = SILENT
@@ -357,6 +402,8 @@ def silence_note(code: str, result: CellResult) -> str | None:
     if uncalled := uncalled_functions(body):
         names = ", ".join(f"{name}()" for name in uncalled)
         note += f" It defines {names} but never calls {'it' if len(uncalled) == 1 else 'them'}."
+    if answer_file is not None and not answer_file.is_file():
+        return note + f" Print what you need to see. /work/{answer_file.name} has not been written yet."
     return note + " Print what you need to see, or submit if the answer is written."
 
 

@@ -1,0 +1,35 @@
+"""The README's ladder table (scripts/above_trivial.py --by-mode): a row per task, policy and model,
+a column per mode in the order direct, agentic, controller, and a cell in bold only when its
+interval's lower bound clears the task's trivial score."""
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "above_trivial.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("above_trivial", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cell(task, mode, score, low, high, n=5, model="m"):
+    return {"task": task, "mode": mode, "model": model, "policy": "full_history", "n": n, "score": score,
+            "score_ci_low": low, "score_ci_high": high}  # fmt: skip
+
+
+def test_the_ladder_table_has_a_column_per_mode_and_bolds_only_what_clears_trivial():
+    above = load_script()
+    floors = {"ml_wine": {"trivial": 0.4, "baseline": 0.6, "reference": 1.0},
+              "smoke_sum": {"trivial": 0.0, "baseline": 0.0, "reference": 1.0}}  # fmt: skip
+    cells = [cell("ml_wine", "controller", 0.98, 0.95, 1.0), cell("ml_wine", "agentic", 0.5, 0.3, 0.7),
+             cell("smoke_sum", "agentic", 0.0, None, None, n=1)]  # fmt: skip
+    header, rule, wine, smoke = above.by_mode_table(cells, floors)
+    assert header == "| task (trivial / baseline / reference) | policy | model | agentic | controller |"
+    assert rule == "|---|---|---|---|---|"
+    assert wine == ("| ml_wine (0.400 / 0.600 / 1.000) | full_history | m | 0.500 [0.300, 0.700], n = 5 "
+                    "| **0.980 [0.950, 1.000], n = 5** |")  # fmt: skip
+    assert smoke == "| smoke_sum (0.000 / 0.000 / 1.000) | full_history | m | 0.000 (no interval), n = 1 | - |"
