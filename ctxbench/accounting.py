@@ -24,6 +24,7 @@ class Totals:
     failed_cells: int = 0
     format_errors: int = 0
     malformed: dict[str, int] = field(default_factory=dict)  # format errors by kind
+    repeats: int = 0  # well-formed replies identical to an earlier one, not run (scaffold.repeat_guard)
     invalid_answers: int = 0
     summarizer_calls: int = 0
     summarizer_prompt_tokens: int = 0

@@ -393,7 +393,7 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
         console.print(f"[bold]score[/bold] {s.metric}={s.value:.3f} (target {s.target:.2f}, {verdict}); {metrics}")
     console.print(
         f"stop={result.stop_reason} steps={t.steps} cells={t.cells} (failed {t.failed_cells}) "
-        f"format_errors={t.format_errors} invalid_answers={t.invalid_answers}"
+        f"format_errors={t.format_errors} repeats={t.repeats} invalid_answers={t.invalid_answers}"
     )
     console.print(
         f"tokens agent prompt={t.agent_prompt_tokens} completion={t.agent_completion_tokens} "

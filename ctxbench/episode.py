@@ -120,8 +120,16 @@ class Episode:
         # even if it failed later on (on the model's own wrong asserts, say): its code is what is graded.
         self.definitions: dict[str, str] = {}
         self.tools = ToolContext(sandbox.workdir, self.execute, self.shell, self.submit, self.clarify,
-                                 self.search_history)  # fmt: skip
+                                 self.search_history, answer_file_asked=self.asked_answer_file is not None)  # fmt: skip
         self._search = BM25Index()
+
+    @property
+    def asked_answer_file(self) -> Path | None:
+        """The file the task's prompt asks the answer to be written to (smoke_sum's answer may be the
+        number itself, and a code answer is no file: None)."""
+        name = self.task.answer_text
+        asked = not self.task.code_answer and f"/work/{name}" in self.prepared.prompt
+        return self.sandbox.workdir / name if asked else None
 
     # --- what modes call -------------------------------------------------------------------
 
@@ -210,6 +218,23 @@ class Episode:
     def feedback(self, kind: str, message: str, tool_call_id: str | None = None) -> None:
         """A malformed reply: counted by kind, traced, and told to the model."""
         self.count_malformed(kind)
+        self._told(kind, message, tool_call_id)
+
+    def refuse_repeat(self, message: str, tool_call_id: str | None = None) -> None:
+        """A reply identical to an earlier one, not run (scaffold.repeat_guard): a well-formed reply,
+        counted apart from malformed ones. Told to the model unless the newest message already is such
+        a note with no reply of the model's kept after it: the repeat is not kept either, so its
+        context is unchanged, and a second note stacked below the first named a step the model
+        could not see (26 of 35 agentic ladder episodes ended on three or more notes in a row)."""
+        self.totals.repeats += 1
+        last = self.history[-1] if self.history else None
+        told = last is not None and last.meta.get("feedback_kind") == "repeated"
+        if tool_call_id is None and told:
+            self.trace.emit("feedback", step=self.totals.steps, kind="repeated", message=message, shown=False)
+            return
+        self._told("repeated", message, tool_call_id)
+
+    def _told(self, kind: str, message: str, tool_call_id: str | None) -> None:
         self.trace.emit("feedback", step=self.totals.steps, kind=kind, message=message)
         self.add("feedback", message, feedback_kind=kind, **({"tool_call_id": tool_call_id} if tool_call_id else {}))
 

@@ -29,6 +29,7 @@ class ToolContext:
     search: Callable[[str], str]  # BM25 over the episode's earlier steps and the task's documents
     last_result: CellResult | None = None  # of the newest run_python call
     last_rejection: str | None = None  # why the newest final answer was not accepted
+    answer_file_asked: bool = True  # the task asks for its answer in a file (smoke_sum's may be the number)
 
 
 class Args(BaseModel):
@@ -172,6 +173,7 @@ class AskClarifying(Tool):
 
 
 RESUBMIT_HELP = "Fix this (an answer file must first be written by code that runs without errors), then submit again."
+RESUBMIT_HELP_NO_FILE = "Fix this, then submit again."
 
 
 class AnswerArgs(Args):
@@ -189,5 +191,6 @@ class FinalAnswer(Tool):
             ctx.submit(args.answer)  # raises Submitted when valid
         except AnswerError as exc:
             ctx.last_rejection = str(exc)
-            return f"Your answer was not accepted: {exc}. {RESUBMIT_HELP}"
+            help_line = RESUBMIT_HELP if ctx.answer_file_asked else RESUBMIT_HELP_NO_FILE
+            return f"Your answer was not accepted: {exc}. {help_line}"
         raise AssertionError("unreachable: submit either raises Submitted or AnswerError")

@@ -6,6 +6,8 @@ spent.
 
     .venv/bin/python scripts/compare_runs.py results/issue15_1.5b_pbmc_questions_task_first_autosubmit \\
         results/issue15_1.5b_pbmc_questions_all_blocks
+    .venv/bin/python scripts/compare_runs.py --by-task results/issue17_ladder_0.5b_v2 \
+        results/issue17_mends_0.5b_agentic   # a markdown row per task, over the paired episodes only
 """
 
 import argparse
@@ -24,9 +26,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("first", type=Path, help="results/<experiment> (the reference)")
     parser.add_argument("second", type=Path, help="results/<experiment> (the change)")
+    parser.add_argument("--by-task", action="store_true", help="also a markdown table, a row per task (pairs only)")
     args = parser.parse_args()
     sides = [{tuple(r[k] for k in KEY): r for r in scored(load_rows(path))} for path in (args.first, args.second)]
     shared = sorted(set(sides[0]) & set(sides[1]))
+    if args.by_task:
+        print("\n".join(by_task_table(sides, shared, (args.first.name, args.second.name))) + "\n")
     for path, side in zip((args.first, args.second), sides, strict=True):
         estimate = mean_interval([r["score"] for r in side.values()], at_most=1.0)
         tokens = sum(r["total_tokens"] for r in side.values()) / max(1, len(side))
@@ -40,6 +45,22 @@ def main() -> int:
     print(f"second - first: {'—' if mean is None else f'{mean:+.3f}'}{interval} over {delta['pairs']} pairs "
           f"({delta['unpaired']} unpaired), p = {delta['delta_p']} ({delta['delta_test']})")  # fmt: skip
     return 0
+
+
+def by_task_table(sides: list[dict[tuple, dict]], shared: list[tuple], names: tuple[str, str]) -> list[str]:
+    """A row per task over its paired episodes: each side's mean score, the paired difference with
+    its interval, the pair count and the exact test."""
+    out = [f"| task | pairs | {names[0]} | {names[1]} | difference [interval] | p |", "|---|---|---|---|---|---|"]
+    for task in sorted({key[0] for key in shared}):
+        keys = [key for key in shared if key[0] == task]
+        first, second = ([side[key]["score"] for key in keys] for side in sides)
+        delta = delta_columns([b - a for a, b in zip(first, second, strict=True)], unpaired=0)
+        low, high = delta["delta_ci_low"], delta["delta_ci_high"]
+        interval = f" [{low:+.3f}, {high:+.3f}]" if low is not None else " (all pairs equal)"
+        means = " | ".join(f"{sum(scores) / len(scores):.3f}" for scores in (first, second))
+        out.append(f"| {task} | {len(keys)} | {means} | {delta['delta_vs_full_history']:+.3f}{interval} | "
+                   f"{delta['delta_p']} |")  # fmt: skip
+    return out
 
 
 if __name__ == "__main__":

@@ -33,3 +33,12 @@ def test_the_ladder_table_has_a_column_per_mode_and_bolds_only_what_clears_trivi
     assert wine == ("| ml_wine (0.400 / 0.600 / 1.000) | full_history | m | 0.500 [0.300, 0.700], n = 5 "
                     "| **0.980 [0.950, 1.000], n = 5** |")  # fmt: skip
     assert smoke == "| smoke_sum (0.000 / 0.000 / 1.000) | full_history | m | 0.000 (no interval), n = 1 | - |"
+
+
+def test_a_cell_of_zeros_does_not_clear_a_trivial_score_below_zero_by_float_noise():
+    above = load_script()
+    floors = {"ml_diabetes": {"trivial": -1.2e-17, "baseline": 0.158, "reference": 0.369}}
+    _, _, zeros = above.by_mode_table([cell("ml_diabetes", "direct", 0.0, 0.0, 0.537)], floors)
+    assert "**" not in zeros and "-0.000 / 0.158 / 0.369" in zeros
+    _, _, above_it = above.by_mode_table([cell("ml_diabetes", "direct", 0.2, 0.01, 0.4)], floors)
+    assert "**0.200 [0.010, 0.400], n = 5**" in above_it

@@ -165,3 +165,16 @@ def test_a_submission_statement_running_over_lines_inside_a_block_goes_whole_and
 def test_a_block_opened_twice_is_one_block_not_an_empty_one():
     parsed = text("```python\n```python\nx = 1\nprint(x)\n```")
     assert [(c.name, c.args) for c in parsed.calls] == [("run_python", {"code": "x = 1\nprint(x)\n"})]
+
+
+def test_the_final_answer_token_is_taken_before_a_comment_in_looser_words():
+    # Seen with the 0.5B model on smoke_sum (2 of 5 ladder episodes): the comment above the submission
+    # line was taken as the answer, "/work/the sum itself as your final answer does not exist".
+    message = "```python\nprint(total)\n\n# Final answer: the sum itself\nFINAL_ANSWER: 22010\n```"
+    run, submit = text(message).calls
+    assert submit.args == {"answer": "22010"} and "Final answer" not in run.args["code"]
+    commented = text("```python\nprint(total)\n# Final answer: the sum itself\n```")
+    assert [c.name for c in commented.calls] == ["run_python"]  # a comment in code submits nothing
+    inside_first = text("Final answer: see below\n```python\nsave()\nFINAL_ANSWER: p.csv\n```")
+    assert inside_first.calls[-1].args == {"answer": "p.csv"}
+    assert text("```python\nsave()\n```\n**Final Answer:** p.csv").calls[-1].args == {"answer": "p.csv"}

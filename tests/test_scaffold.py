@@ -124,10 +124,16 @@ def test_repeat_guard_stops_a_loop_of_rejected_answers(tmp_path):
     replies = ["FINAL_ANSWER: clusters.csv"] * 3 + [code("print('writing')")]
     result = run_episode(make_config(tmp_path, replies, scaffold={"repeat_guard": True}, budget={"max_steps": 4}))
     assert result.totals.invalid_answers == 1  # the copies were not submitted again
-    notes = [f["message"] for f in events(result, "feedback") if f["kind"] == "repeated"]
-    assert len(notes) == 2 and "answer not accepted: /work/clusters.csv does not exist" in notes[0]
+    notes = [f for f in events(result, "feedback") if f["kind"] == "repeated"]
+    assert len(notes) == 2 and "answer not accepted: /work/clusters.csv does not exist" in notes[0]["message"]
     rejection = next(e["content"] for e in events(result, "event") if e["kind"] == "observation")
     assert "then submit again" in rejection
+    # Repeats are well-formed replies, counted apart; the second note is traced, not stacked below the first.
+    assert (result.totals.repeats, result.totals.format_errors) == (2, 0)
+    assert [note.get("shown", True) for note in notes] == [True, False]
+    last_context = events(result, "llm_call")[-1]["messages"]
+    assert [m["role"] for m in last_context][-3:] == ["assistant", "user", "user"]  # the reply, its rejection, one note
+    assert last_context[-1]["content"] == notes[0]["message"]
 
 
 def test_scaffold_flag_switches_pieces_and_bad_names_are_one_line():
@@ -302,6 +308,12 @@ def test_submit_hint_says_why_a_written_answer_file_would_be_refused_instead_of_
     assert note.endswith("Fix the file, then submit.") and "FINAL_ANSWER" not in note
     (submission,) = events(result, "final_answer")
     assert not submission["valid"] and submission["error"] in note  # the same reason a submission is given
+    # Sent again, that cell is a step that failed, not one that "already ran: take the next step, or submit".
+    pieces = {"submit_hint": True, "repeat_guard": True}
+    again = run_episode(make_config(tmp_path / "again", [bad, bad], scaffold=pieces, budget={"max_steps": 2}))
+    (repeat,) = [f["message"] for f in events(again, "feedback") if f["kind"] == "repeated"]
+    assert "which failed (answer not accepted: /work/predictions.csv as written: " in repeat
+    assert repeat.endswith("Write different code that fixes this.")
 
 
 def test_submit_hint_follows_a_cell_that_defines_the_function_a_code_answer_needs(tmp_path):
@@ -430,3 +442,13 @@ def test_key_hint_acts_on_keys_only_not_messages_and_when_switched_on(tmp_path):
         assert len(events(result, "scaffold_probe")) == probes
         first = next(e["content"] for e in events(result, "event") if e["kind"] == "observation")
         assert ("'n_genes' is at adata.obs['n_genes']." in first) == bool(probes)
+
+
+def test_a_refused_answer_names_an_answer_file_only_where_the_task_asks_for_one(tmp_path):
+    smoke = run_episode(make_config(tmp_path / "sum", ["FINAL_ANSWER: the sum"], task={"name": "smoke_sum"},
+                                    budget={"max_steps": 1}))  # fmt: skip
+    (told,) = [e["content"] for e in events(smoke, "event") if e["kind"] == "observation"]
+    assert told.endswith("which is neither (/work/the sum does not exist). Fix this, then submit again.")
+    pbmc = run_episode(make_config(tmp_path / "pbmc", ["FINAL_ANSWER: p.csv"], budget={"max_steps": 1}))
+    (told,) = [e["content"] for e in events(pbmc, "event") if e["kind"] == "observation"]
+    assert told.endswith("(an answer file must first be written by code that runs without errors), then submit again.")

@@ -35,3 +35,12 @@ def test_anything_but_one_integer_is_refused(task_and_sum, tmp_path, answer):
         task.parse_answer(answer, tmp_path)
     with pytest.raises(AnswerError):  # a file holding several numbers (all of the data, say) is no sum
         task.parse_answer("both.txt", tmp_path)
+
+
+def test_words_for_an_answer_are_refused_as_neither_a_sum_nor_a_file(task_and_sum, tmp_path):
+    # Seen with the 0.5B: `FINAL_ANSWER: the sum itself` was refused as a missing file, and the model
+    # then wrote a file named "the sum itself does not exist".
+    task, _ = task_and_sum
+    neither = r"expected the sum \(one integer\) or a file in /work holding it, got 'the sum itself', which is neither"
+    with pytest.raises(AnswerError, match=neither):
+        task.parse_answer("the sum itself", tmp_path)

@@ -60,7 +60,11 @@ class SmokeSum(Task):
     def parse_answer(self, text: str, workdir: Path) -> Total:
         text = text.strip().strip("`'\"").strip()
         if not INTEGER.fullmatch(text):
-            text = read_answer_file(workdir, text).strip()
+            try:
+                text = read_answer_file(workdir, text).strip()
+            except AnswerError as exc:  # "/work/the sum itself does not exist" read as if a file were asked for
+                raise AnswerError(f"expected the sum (one integer) or a file in /work holding it, got "
+                                  f"{text[:80]!r}, which is neither ({exc})") from None  # fmt: skip
         if not INTEGER.fullmatch(text):
             raise AnswerError(f"expected one integer (the sum), got {text[:80]!r}")
         return Total(value=int(text))

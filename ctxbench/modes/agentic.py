@@ -91,7 +91,7 @@ def answer_repeat(episode: Episode, reply: LLMReply, note: str) -> None:
     call needs an answer by its id, the ones beyond the first too)."""
     ids: list[str | None] = [call.id for call in reply.tool_calls] or [None]
     first, *extra = ids
-    episode.feedback("repeated", note, first)
+    episode.refuse_repeat(note, first)
     for call_id in extra:
         episode.feedback("extra_call", "Not run: call one tool per reply.", call_id)
 
@@ -190,22 +190,17 @@ def watched_answer(episode: Episode, scaffold: ScaffoldConfig) -> Path | None:
     return episode.sandbox.workdir / episode.task.answer_text
 
 
-def asked_answer_file(episode: Episode) -> Path | None:
-    """The file the task's prompt asks the answer to be written to (smoke_sum's answer may be the
-    number itself, and a code answer is no file: None)."""
-    name = episode.task.answer_text
-    asked = not episode.task.code_answer and f"/work/{name}" in episode.prepared.prompt
-    return episode.sandbox.workdir / name if asked else None
-
-
 def notes_on_success(episode: Episode, scaffold: ScaffoldConfig, code: str, result: CellResult,
                      watched: Path | None, before: tuple[int, int] | None) -> str:  # fmt: skip
     """Notes after a cell that ran: what it printed (or did not), and the answer it made ready."""
     notes = []
-    if scaffold.silence_hint and (note := silence_note(code, result, asked_answer_file(episode))):
+    if scaffold.silence_hint and (note := silence_note(code, result, episode.asked_answer_file)):
         notes.append(note)
     if watched and watched.is_file() and file_version(watched) != before:  # the cell has just written it
-        notes.append(submit_note(watched, answer_problem(episode, watched)))
+        problem = answer_problem(episode, watched)
+        notes.append(submit_note(watched, problem))
+        if problem is not None:  # the step failed: a repeat of it is told so, not "take the next step, or submit"
+            episode.tools.last_rejection = f"/work/{watched.name} as written: {problem}"
     function = episode.task.answer_function
     # Only a cell that defines it gets the note: the episode read the cell's names once, when it ran.
     defines = function is not None and episode.definitions.get(function) == code

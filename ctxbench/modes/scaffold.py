@@ -2,11 +2,11 @@
 `--scaffold`), so what each changes can be measured apart (scripts/measure_issue15.sh).
 
 - repeat_guard: a reply identical to an earlier one is not run again; the model is told what became
-  of the first (its failure line: an exception, a refused answer, a malformed reply; or the start
-  of its output), and its history keeps a one-line placeholder instead
-  of another copy (small models resend a failed reply word for word, and each copy in the context
+  of the first (its failure line: an exception, a refused answer or answer file, a malformed reply;
+  or the start of its output), and its history keeps no turn of the copy, nor a second note below
+  the first (small models resend a failed reply word for word, and each copy in the context
   makes the next one likelier: at temperature 0.9 with no truncation the 0.5B model still copied a
-  260-token reply 4 times out of 4).
+  260-token reply 4 times out of 4). Repeats are counted apart (totals.repeats), not as format errors.
 - error_first: a failed run's observation starts with its exception line, before the traceback
   and output that bury it, and a NameError of a name that is an installed module says to import
   it (measured: the 0.5B model used `anndata` without importing it, ten steps running); so does a
@@ -365,7 +365,8 @@ def failure_of(result: CellResult | None, rejection: str | None, problems: list[
         return exception_line(result)
     if rejection:
         return f"answer not accepted: {rejection}"
-    return problems[0] if problems else None
+    # A problem's first sentence: the whole help text of a cut-off reply, nested in the note, was copied.
+    return problems[0].split(". ", 1)[0] if problems else None
 
 
 def uncalled_functions(body: list[ast.stmt]) -> list[str]:

@@ -3,6 +3,7 @@
 Parsing never raises: a reply with none of these is a Problem."""
 
 import ast
+import itertools
 import re
 
 from ctxbench.llm.base import LLMReply
@@ -44,9 +45,29 @@ def tool_line(text: str, tool_names: list[str]) -> re.Match[str] | None:
     return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) if names else None
 
 
-def _final_line(text: str) -> re.Match[str] | None:
-    """The first FINAL_ANSWER line that names an answer (a bare `FINAL_ANSWER:` names none)."""
-    return next((match for match in FINAL_LINE.finditer(text) if match.group(1).strip()), None)
+def _final_line(text: str, exact: bool = False, code: bool = False) -> re.Match[str] | None:
+    """The first FINAL_ANSWER line that names an answer (a bare `FINAL_ANSWER:` names none).
+    exact: only a line with the `FINAL_ANSWER` token itself; code: no comment in looser words (in
+    code, `# Final answer: the sum itself` is a comment, and it was taken over the `FINAL_ANSWER:
+    22010` line below it, in 2 of 5 smoke_sum episodes of the 0.5B)."""
+    for match in FINAL_LINE.finditer(text):
+        said_exactly = "FINAL_ANSWER" in match.group(0)
+        if not match.group(1).strip() or (exact and not said_exactly):
+            continue
+        if code and not said_exactly and match.group(0).lstrip().startswith("#"):
+            continue
+        return match
+    return None
+
+
+def _submission_line(outside: str, blocks: list[str]) -> re.Match[str] | None:
+    """The line a reply submits with: a `FINAL_ANSWER:` line before any looser one (`Final answer:`,
+    `Submit:`), outside the code blocks before inside; a bare heading only when nothing names an answer."""
+    candidates = itertools.chain(
+        [_final_line(outside, exact=True)], (_final_line(block, exact=True) for block in blocks),
+        [_final_line(outside)], (_final_line(block, code=True) for block in blocks), [FINAL_LINE.search(outside)],
+    )  # fmt: skip
+    return next(filter(None, candidates), None)
 
 
 # A block opened twice ("```python" on two lines, seen with the 0.5B) is one block, not an empty one.
@@ -131,10 +152,8 @@ class TextProtocol:
         # a line that *starts* with it is taken as the submission (a print of it stays code). It is
         # never run as code, even with a FINAL_ANSWER line outside too (seen: the line ran as an
         # annotated statement, `FINAL_ANSWER: predictions.csv`, and raised AttributeError).
-        inner = next(filter(None, map(_final_line, blocks)), None)
+        final = _submission_line(outside, blocks)
         blocks = [without_submission(block) for block in blocks]
-        # A bare `Final Answer:` heading over prose submits nothing when a line names the answer.
-        final = _final_line(outside) or inner or FINAL_LINE.search(outside)
         blocks = [b for b in blocks if b.strip()]
         runnable = blocks if "run_python" in tool_names else []
         if self.join_blocks and len(runnable) > 1:

@@ -231,9 +231,10 @@ class PhoenixSink:
                      error=refused)  # fmt: skip
 
     def _on_feedback(self, e: dict[str, Any], ts: float) -> None:
-        if self.step is not None:  # a malformed reply: the step did not do what a step does
-            self.step.add_event("feedback", {"kind": e.get("kind", ""), "message": e.get("message", "")}, ns(ts))
-            self._fail(self.step, f"malformed reply: {e.get('kind')}")
+        if self.step is not None:  # a malformed or repeated reply: the step did not do what a step does
+            kind = e.get("kind", "")
+            self.step.add_event("feedback", {"kind": kind, "message": e.get("message", "")}, ns(ts))
+            self._fail(self.step, "repeated reply, not run" if kind == "repeated" else f"malformed reply: {kind}")
 
     def _on_harness_error(self, e: dict[str, Any], ts: float) -> None:
         attributes = {"error": e.get("error", ""), "traceback": e.get("traceback", "")}
