@@ -178,3 +178,11 @@ def test_the_final_answer_token_is_taken_before_a_comment_in_looser_words():
     inside_first = text("Final answer: see below\n```python\nsave()\nFINAL_ANSWER: p.csv\n```")
     assert inside_first.calls[-1].args == {"answer": "p.csv"}
     assert text("```python\nsave()\n```\n**Final Answer:** p.csv").calls[-1].args == {"answer": "p.csv"}
+
+
+def test_a_bare_final_answer_heading_submits_the_line_below_it():
+    # Seen with the 1.5B on tcr_clonotypes: "FINAL ANSWER:" with the file name on the next line, refused
+    # twice as an empty answer.
+    assert text("FINAL ANSWER:\nclonotypes.json").calls[0].args == {"answer": "clonotypes.json"}
+    assert text("FINAL_ANSWER:\n\n  42  \nthanks").calls[0].args == {"answer": "42"}
+    assert text("FINAL_ANSWER:").calls[0].args == {"answer": ""}  # nothing below: still an empty answer

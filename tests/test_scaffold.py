@@ -104,6 +104,11 @@ def test_repeat_guard_remembers_what_became_of_each_reply():
     guard.remember("adata = load()", 5, None, ok)  # a cell that ran changed the session: failures may pass now
     assert guard.earlier("1/0") is None and guard.earlier("FINAL_ANSWER: x.csv") is None
     assert guard.earlier("print(1)") is not None  # what already ran stays remembered
+    guard.remember("1/0", 6, failure_of(bad, None, []), bad)
+    refused_file = failure_of(ok, "/work/x.csv as written: no rows", [])
+    guard.remember("write()", 7, refused_file, ok)  # ran, and wrote an answer file the task would refuse
+    assert guard.earlier("1/0") is None  # the session changed all the same
+    assert guard.earlier("write()").failure == "answer not accepted: /work/x.csv as written: no rows"
 
 
 def test_silence_hint_names_functions_defined_and_never_called(tmp_path):

@@ -347,9 +347,10 @@ class RepeatGuard:
         return "" if earlier else None
 
     def remember(self, reply: str, step: int, failure: str | None, result: CellResult | None) -> None:
-        if failure is None and result is not None and result.outcome == "ok":
+        if result is not None and result.outcome == "ok":
             # A cell that ran changed the session: code that failed before it may run now (seen with
-            # the 1.5B: the read that had failed, resent after the cell computing it, was refused).
+            # the 1.5B: the read that had failed, resent after the cell computing it, was refused);
+            # so does a cell whose answer file would be refused (it wrote a file a resubmission reads).
             self.seen = {key: earlier for key, earlier in self.seen.items() if earlier.failure is None}
         output = (result.stdout.strip().splitlines() or [""])[0][:OUTPUT_SHOWN] if result is not None else ""
         self.seen.setdefault(normalized(reply), Earlier(step, failure, output))
