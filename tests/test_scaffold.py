@@ -457,3 +457,18 @@ def test_a_refused_answer_names_an_answer_file_only_where_the_task_asks_for_one(
     pbmc = run_episode(make_config(tmp_path / "pbmc", ["FINAL_ANSWER: p.csv"], budget={"max_steps": 1}))
     (told,) = [e["content"] for e in events(pbmc, "event") if e["kind"] == "observation"]
     assert told.endswith("(an answer file must first be written by code that runs without errors), then submit again.")
+
+
+def test_a_scanpy_function_looked_for_in_the_wrong_module_is_shown_where_it_is():
+    # Seen with the 1.5B in the ladder: sc.pp.score_genes and sc.pp.score_genes_cell_cycle, 22 of 100 failed cells.
+    from ctxbench.modes.scaffold import error_summary
+
+    def failed(error):
+        return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
+
+    wrong_module = "AttributeError: module 'scanpy.preprocessing' has no attribute 'score_genes'"
+    assert error_summary(failed(wrong_module)).endswith("(`score_genes` is not there; scanpy has `sc.tl.score_genes`)")
+    misnamed = "AttributeError: module 'scanpy' has no attribute 'score_cell_cycle'"
+    assert error_summary(failed(misnamed)).endswith("scanpy has `sc.tl.score_genes_cell_cycle`)")
+    nothing_near = "AttributeError: module 'scanpy' has no attribute 'frobnicate'"
+    assert error_summary(failed(nothing_near)) == nothing_near
