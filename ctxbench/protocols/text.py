@@ -177,7 +177,7 @@ class TextProtocol:
                 known = ", ".join(n for n in tool_names if n not in ("run_python", "final_answer"))
                 return Parsed(problems=[Problem("unknown_tool", f"Unknown tool {name!r}. Tools: {known}.")])
             parsed.calls.append(Call(name, TOOLS.get(name).from_text(argument)))
-        if final is not None:
+        if final is not None:  # only a heading found in `outside` names no answer (_final_line skips bare ones)
             parsed.calls.append(Call("final_answer", {"answer": final.group(1).strip() or line_after(final, outside)}))
         if not parsed.calls:
             if reply.finish_reason == "length":
