@@ -6,7 +6,7 @@ spent.
 
     .venv/bin/python scripts/compare_runs.py results/issue15_1.5b_pbmc_questions_task_first_autosubmit \\
         results/issue15_1.5b_pbmc_questions_all_blocks
-    .venv/bin/python scripts/compare_runs.py --by-task results/issue17_ladder_0.5b_v2 \
+    .venv/bin/python scripts/compare_runs.py --by-task results/issue17_ladder_0.5b_v2 \\
         results/issue17_mends_0.5b_agentic   # a markdown row per task, over the paired episodes only
 """
 
@@ -39,12 +39,17 @@ def main() -> int:
         print(f"{path.name:56s} n={len(side):3d} score {estimate.render()}  {tokens:8.0f} tok  {wall:6.1f} s")
     diffs = [sides[1][k]["score"] - sides[0][k]["score"] for k in shared]
     delta = delta_columns(diffs, unpaired=len(set(sides[0]) ^ set(sides[1])))
-    low, high = delta["delta_ci_low"], delta["delta_ci_high"]
-    interval = f" [{low:+.3f}, {high:+.3f}]" if low is not None else ""
+    interval = interval_text(delta, "")
     mean = delta["delta_vs_full_history"]
     print(f"second - first: {'—' if mean is None else f'{mean:+.3f}'}{interval} over {delta['pairs']} pairs "
           f"({delta['unpaired']} unpaired), p = {delta['delta_p']} ({delta['delta_test']})")  # fmt: skip
     return 0
+
+
+def interval_text(delta: dict, without: str) -> str:
+    """A paired difference's interval as " [low, high]", or `without` when it has none."""
+    low, high = delta["delta_ci_low"], delta["delta_ci_high"]
+    return f" [{low:+.3f}, {high:+.3f}]" if low is not None else without
 
 
 def by_task_table(sides: list[dict[tuple, dict]], shared: list[tuple], names: tuple[str, str]) -> list[str]:
@@ -55,8 +60,7 @@ def by_task_table(sides: list[dict[tuple, dict]], shared: list[tuple], names: tu
         keys = [key for key in shared if key[0] == task]
         first, second = ([side[key]["score"] for key in keys] for side in sides)
         delta = delta_columns([b - a for a, b in zip(first, second, strict=True)], unpaired=0)
-        low, high = delta["delta_ci_low"], delta["delta_ci_high"]
-        interval = f" [{low:+.3f}, {high:+.3f}]" if low is not None else " (all pairs equal)"
+        interval = interval_text(delta, " (all pairs equal)")
         means = " | ".join(f"{sum(scores) / len(scores):.3f}" for scores in (first, second))
         out.append(f"| {task} | {len(keys)} | {means} | {delta['delta_vs_full_history']:+.3f}{interval} | "
                    f"{delta['delta_p']} |")  # fmt: skip

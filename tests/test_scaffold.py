@@ -2,7 +2,7 @@
 
 import pytest
 
-from ctxbench.modes.scaffold import RepeatGuard, exception_line, failure_of
+from ctxbench.modes.scaffold import RepeatGuard, error_summary, exception_line, failure_of
 from ctxbench.runner import run_episode
 from ctxbench.sandbox.base import CellResult
 from ctxbench.tracing.jsonl import read_trace
@@ -12,6 +12,10 @@ from tests.test_episode_scripted import code, make_config
 pytestmark = needs_bwrap
 FAILING = code("import numpy as np\nnp.zeros(3).reshape(2, 2)")
 REPLIES = [FAILING, FAILING, code("print('fixed')"), "FINAL_ANSWER: nothing"]
+
+
+def failed_cell(error):
+    return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
 
 
 def run(tmp_path, **scaffold):
@@ -156,50 +160,41 @@ def test_scaffold_flag_switches_pieces_and_bad_names_are_one_line():
 
 
 def test_a_module_used_without_import_or_imported_by_its_short_name_gets_a_hint():
-    from ctxbench.modes.scaffold import error_summary
-
-    def failed(error):
-        return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
-
-    assert error_summary(failed("NameError: name 'json' is not defined")).endswith("`import json` first)")
-    assert error_summary(failed("NameError: name 'adatta' is not defined")) == "NameError: name 'adatta' is not defined"
+    assert error_summary(failed_cell("NameError: name 'json' is not defined")).endswith("`import json` first)")
+    misspelt = "NameError: name 'adatta' is not defined"
+    assert error_summary(failed_cell(misspelt)) == misspelt
     alias = "ImportError: cannot import name 'sc' from 'scanpy' (/opt/site-packages/scanpy/__init__.py)"
-    assert error_summary(failed(alias)).endswith("it is a short name for it: `import scanpy as sc`)")
+    assert error_summary(failed_cell(alias)).endswith("it is a short name for it: `import scanpy as sc`)")
     other = "ImportError: cannot import name 'tl' from 'numpy' (/opt/site-packages/numpy/__init__.py)"
-    assert error_summary(failed(other)) == other
+    assert error_summary(failed_cell(other)) == other
     numpy_json = "Traceback ...\nTypeError: Object of type int64 is not JSON serializable"
-    assert error_summary(failed(numpy_json)).endswith("the file json.dump was writing is left incomplete)")
-    assert "int(x)" in error_summary(failed(numpy_json))
-    assert error_summary(failed("TypeError: unsupported operand")) == "TypeError: unsupported operand"
+    assert error_summary(failed_cell(numpy_json)).endswith("the file json.dump was writing is left incomplete)")
+    assert "int(x)" in error_summary(failed_cell(numpy_json))
+    assert error_summary(failed_cell("TypeError: unsupported operand")) == "TypeError: unsupported operand"
     itself = "ImportError: cannot import name 'scanpy' from 'scanpy' (/opt/site-packages/scanpy/__init__.py)"
-    assert error_summary(failed(itself)).endswith("is the module itself: `import scanpy`)")
+    assert error_summary(failed_cell(itself)).endswith("is the module itself: `import scanpy`)")
     shipped = ("FileNotFoundError: [Errno 2] No such file or directory: "
                "'/opt/site-packages/sklearn/datasets/data/breast_cancer.csv'")  # fmt: skip
-    assert error_summary(failed(shipped)).endswith("use the task's files in /data)")
+    assert error_summary(failed_cell(shipped)).endswith("use the task's files in /data)")
     own = "FileNotFoundError: [Errno 2] No such file or directory: '/work/answer.csv'"
-    assert error_summary(failed(own)) == own
+    assert error_summary(failed_cell(own)) == own
 
 
 def test_an_sklearn_name_used_unimported_or_an_anndata_csv_writer_gets_a_hint():
     # The ladder's 0.5B episodes: LinearRegression and linear_model used without an import (4 ML
     # episodes); a correct clustering written with adata.write_csv / sc.write_table (3 of 4 on pbmc_clustering).
-    from ctxbench.modes.scaffold import error_summary
-
-    def failed(error):
-        return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
-
-    cls = error_summary(failed("NameError: name 'LinearRegression' is not defined"))
+    cls = error_summary(failed_cell("NameError: name 'LinearRegression' is not defined"))
     assert cls.endswith("(`LinearRegression` is in sklearn.linear_model: "
                         "`from sklearn.linear_model import LinearRegression` first)")  # fmt: skip
-    assert error_summary(failed("NameError: name 'cross_val_score' is not defined")).endswith(
+    assert error_summary(failed_cell("NameError: name 'cross_val_score' is not defined")).endswith(
         "`from sklearn.model_selection import cross_val_score` first)")  # fmt: skip
-    assert error_summary(failed("NameError: name 'linear_model' is not defined")).endswith(
+    assert error_summary(failed_cell("NameError: name 'linear_model' is not defined")).endswith(
         "`from sklearn import linear_model` first)")  # fmt: skip
     for writer in ("AttributeError: 'AnnData' object has no attribute 'write_csv'",
                    "AttributeError: module 'scanpy' has no attribute 'write_table'"):  # fmt: skip
-        assert error_summary(failed(writer)).endswith(".to_csv(path, index=False))")
+        assert error_summary(failed_cell(writer)).endswith(".to_csv(path, index=False))")
     other = "AttributeError: 'AnnData' object has no attribute 'sort_values'"
-    assert error_summary(failed(other)) == other
+    assert error_summary(failed_cell(other)) == other
 
 
 def test_silence_hint_says_when_the_answer_file_is_not_written_yet(tmp_path):
@@ -461,14 +456,10 @@ def test_a_refused_answer_names_an_answer_file_only_where_the_task_asks_for_one(
 
 def test_a_scanpy_function_looked_for_in_the_wrong_module_is_shown_where_it_is():
     # Seen with the 1.5B in the ladder: sc.pp.score_genes and sc.pp.score_genes_cell_cycle, 22 of 100 failed cells.
-    from ctxbench.modes.scaffold import error_summary
-
-    def failed(error):
-        return CellResult(outcome="error", stdout="", stderr="", error=error, duration_s=0.1)
-
     wrong_module = "AttributeError: module 'scanpy.preprocessing' has no attribute 'score_genes'"
-    assert error_summary(failed(wrong_module)).endswith("(`score_genes` is not there; scanpy has `sc.tl.score_genes`)")
+    where = "(`score_genes` is not there; scanpy has `sc.tl.score_genes`)"
+    assert error_summary(failed_cell(wrong_module)).endswith(where)
     misnamed = "AttributeError: module 'scanpy' has no attribute 'score_cell_cycle'"
-    assert error_summary(failed(misnamed)).endswith("scanpy has `sc.tl.score_genes_cell_cycle`)")
+    assert error_summary(failed_cell(misnamed)).endswith("scanpy has `sc.tl.score_genes_cell_cycle`)")
     nothing_near = "AttributeError: module 'scanpy' has no attribute 'frobnicate'"
-    assert error_summary(failed(nothing_near)) == nothing_near
+    assert error_summary(failed_cell(nothing_near)) == nothing_near
