@@ -8,7 +8,7 @@ from pydantic import Field
 
 from context_policies.base import POLICIES, BuildContext, Item, PolicyConfig, flatten, split_turns
 from context_policies.retrieval import retrieve_texts, retrieved_item
-from context_policies.structured_state import StateTracker, state_item
+from context_policies.structured_state import StateTracker, state_items
 from context_policies.summarization import Summarization, SummarizationConfig, digest
 from ctxbench.search import BM25Index
 
@@ -50,7 +50,7 @@ class BudgetMix:
             if texts:
                 extra.append(retrieved_item(texts, c.retrieved_tokens, ctx))
         if c.state:
-            extra.append(state_item(self.tracker.state(ctx.history)))
+            extra.extend(state_items(self.tracker.state(ctx.history)))
         return flatten(head + extra, recent)
 
     def _summary(self, items: list[Item], older: list[list[Item]], ctx: BuildContext) -> list[Item]:

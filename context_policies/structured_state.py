@@ -46,6 +46,9 @@ class Scratchpad:
         elif event.kind == "feedback":
             self.open_questions = [*self.open_questions, event.content[:200]][-3:]
 
+    def is_empty(self) -> bool:
+        return not (self.plan or self.facts or self.results or self.open_questions)
+
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=1, ensure_ascii=False)
 
@@ -75,8 +78,13 @@ class StateTracker:
         return self.pad
 
 
-def state_item(pad: Scratchpad) -> Item:
-    return Item("state", f"Your working state (kept by the harness, JSON):\n{pad.to_json()}", 0)
+def state_items(pad: Scratchpad) -> list[Item]:
+    """The state as one item, or none while it is empty: an empty state shown last at step 1 was
+    read by the 0.5B as a form to fill in, and it answered with an invented number (issue 20's
+    pilot, 8 of 8 smoke_sum episodes), so before anything has happened the view is full_history's."""
+    if pad.is_empty():
+        return []
+    return [Item("state", f"Your working state (kept by the harness, JSON):\n{pad.to_json()}", 0)]
 
 
 @POLICIES.register("structured_state")
@@ -91,4 +99,4 @@ class StructuredState:
         head, turns = split_turns(items)
         older, recent = turns[: -self.config.keep_last], turns[-self.config.keep_last :]
         ctx.note("dropped", sum(len(t) for t in older))
-        return flatten([*head, state_item(self.tracker.state(ctx.history))], recent)
+        return flatten([*head, *state_items(self.tracker.state(ctx.history))], recent)
