@@ -10,8 +10,13 @@ its trace alone.
   (here the shared share of the messages' text, applied to the call's prompt tokens).
 - cost with cache reads: prompt tokens at the model's price, the estimated reused ones at
   `model.cache_read_discount` of it, completion tokens at theirs.
+- wall time: the seconds the local server spent evaluating prompt tokens (its log slice in the
+  episode folder, llama.cpp's `prompt eval time` lines), and an estimate of what the reused tokens
+  saved: each reused token at the episode's own seconds per evaluated token.
 """
 
+import re
+from pathlib import Path
 from typing import Any
 
 from ctxbench.tracing.reader import EpisodeTrace
@@ -70,10 +75,39 @@ def cost_with_cache_reads(trace: EpisodeTrace, reused_tokens: int) -> float:
     return ((prompt - reused) * prompt_price + reused * prompt_price * discount + completion * completion_price) / 1e6
 
 
-def context_figures(trace: EpisodeTrace) -> dict[str, Any]:
-    """The per-episode columns the results tables average per cell."""
+PROMPT_EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
+RATE_MIN_TOKENS = 32  # a call that evaluates a few tokens costs mostly its overhead, not per token
+
+
+def server_prompt_evals(episode_dir: Path) -> list[tuple[float, int]] | None:
+    """(seconds, tokens) of each prompt evaluation the local server did in this episode (the tokens
+    its KV cache did not hold), from the episode's slice of the server log; None where there is no
+    such log (an API, the scripted model)."""
+    logs = sorted(episode_dir.glob("llama_server_*.log"))
+    if not logs:
+        return None
+    text = "".join(log.read_text(errors="replace") for log in logs)
+    return [(float(ms) / 1000, int(tokens)) for ms, tokens in PROMPT_EVAL.findall(text)]
+
+
+def saved_seconds(cached_tokens: int, evals: list[tuple[float, int]]) -> float | None:
+    """The reused tokens at the episode's own seconds per evaluated token, taken from its calls that
+    evaluated RATE_MIN_TOKENS or more (an estimate: a token's cost grows with the context before it);
+    None where no call evaluated that many."""
+    batches = [(s, n) for s, n in evals if n >= RATE_MIN_TOKENS]
+    tokens = sum(n for _, n in batches)
+    return cached_tokens * sum(s for s, _ in batches) / tokens if tokens else None
+
+
+def context_figures(trace: EpisodeTrace, cached_tokens: int = 0) -> dict[str, Any]:
+    """The per-episode columns the results tables average per cell; cached_tokens: the prompt
+    tokens the server reported reused in the episode (the agent's and the summarizer's)."""
     reused = client_reused_tokens(trace)
     prompt = sum(int(((c.get("reply") or {}).get("usage") or {}).get("prompt_tokens") or 0) for c in trace.llm_calls)
+    evals = server_prompt_evals(trace.path.parent)
+    eval_s = None if evals is None else sum(s for s, _ in evals)
+    saved_s = None if evals is None else saved_seconds(cached_tokens, evals)
     return {"activity": activity(trace), "client_reused_tokens": reused,
             "client_reused_share": reused / prompt if prompt else None,
-            "cost_usd_cache_reads": cost_with_cache_reads(trace, reused)}  # fmt: skip
+            "cost_usd_cache_reads": cost_with_cache_reads(trace, reused),
+            "prompt_eval_s": eval_s, "cache_saved_s": saved_s}  # fmt: skip

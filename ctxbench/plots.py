@@ -2,7 +2,7 @@
 its 95 % interval band, see ctxbench.stats), score against every token spent (the agent's and the
 summarizer's, with the Pareto front), the context tokens sent per step per policy, and for a swept
 policy parameter (`sliding_window[turns=4]`, from a sweep's parameter axis) score and tokens against
-its value."""
+its value, and per policy the prompt tokens the server evaluated vs reused from its KV cache."""
 
 import re
 from collections import defaultdict
@@ -82,7 +82,41 @@ def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
     ax.set(xlabel="step", ylabel="context tokens sent", title=f"{name}: context tokens per step")
     ax.legend(fontsize=8)
     paths.append(_save(fig, figs / f"{name}_context_tokens.png"))
-    return paths + plot_parameter_axes(rows, figs, name)
+    return [*paths, plot_prompt_cache(rows, figs, name), *plot_parameter_axes(rows, figs, name)]
+
+
+def prompt_tokens(row: dict[str, Any]) -> int:
+    """Every prompt token of an episode: the agent's and the summarizer's."""
+    return int(row["totals"].get("agent_prompt_tokens", 0) + row["totals"].get("summarizer_prompt_tokens", 0))
+
+
+def plot_prompt_cache(rows: list[dict[str, Any]], figs: Path, name: str) -> Path:
+    """Per policy, an episode's prompt tokens the server evaluated and those it reused from its KV
+    cache (stacked), with the client-side estimate of reused tokens (a prompt's prefix shared with
+    the one before it, what an API would bill as cache reads) marked: which policies keep the prefix
+    stable. The saved seconds, where a local server's log gave them, are written beside each bar."""
+    plt = _pyplot()
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[_label(row)].append(row)
+    labels = sorted(groups)
+    prompt = np.array([np.mean([prompt_tokens(m) for m in groups[label]]) for label in labels])
+    reused = np.array([np.mean([m["cached_tokens"] for m in groups[label]]) for label in labels])
+    estimate = [np.mean([m["client_reused_tokens"] for m in groups[label]]) for label in labels]
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(labels) + 2.4))
+    y = np.arange(len(labels))
+    ax.barh(y, prompt - reused, label="evaluated by the server")
+    ax.barh(y, reused, left=prompt - reused, label="reused from its KV cache")
+    ax.scatter(estimate, y, marker="|", s=300, color="k", label="client-side estimate of reused", zorder=3)
+    for i, label in enumerate(labels):
+        saved = [m["cache_saved_s"] for m in groups[label] if m.get("cache_saved_s") is not None]
+        if saved:
+            ax.annotate(f" saved ~{np.mean(saved):.0f} s", (prompt[i], i), va="center", fontsize=8)
+    ax.set_yticks(y, [f"{label} (n={len(groups[label])})" for label in labels])
+    ax.set(xlabel="prompt tokens per episode (mean)", title=f"{name}: prompt tokens evaluated vs reused")
+    ax.set_xlim(0, max(prompt.max(initial=1.0), *estimate) * 1.3)  # room for the saved seconds
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    return _save(fig, figs / f"{name}_prompt_cache.png")
 
 
 SWEPT = re.compile(r"^(\w+)\[(.+)\]$")  # a parameter-axis cell's policy label: type[key=value,...]
@@ -142,6 +176,7 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
 
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     _pyplot().close(fig)
     return path

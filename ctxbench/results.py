@@ -27,7 +27,7 @@ MAX_SCORE = 1.0  # every task's metric is at most 1 (accuracy, ARI, Spearman, RÂ
 # Per-episode costs, averaged per cell over its scored episodes.
 COSTS = ("agent_prompt_tokens", "agent_completion_tokens", "summarizer_tokens", "total_tokens", "cached_tokens",
          "client_reused_tokens", "client_reused_share", "response_cache_hits", "cost_usd", "cost_usd_cache_reads",
-         "llm_s", "wall_s", "steps", "activity")  # fmt: skip
+         "llm_s", "prompt_eval_s", "cache_saved_s", "wall_s", "steps", "activity")  # fmt: skip
 
 
 def load_rows(experiment: Path) -> list[dict[str, Any]]:
@@ -37,13 +37,14 @@ def load_rows(experiment: Path) -> list[dict[str, Any]]:
         result = json.loads(result_file.read_text())
         trace = load_episode(result_file.parent / "trace.jsonl")
         score = result["score"]  # None: a harness failure, not scored
+        costs = costs_of(result["totals"])
         rows.append({
             "task": result["task"], "policy": result["policy"], "mode": result["reasoning_mode"],
             "model": result["model"], "prompt": result.get("prompt", ""), "repeat": result["repeat"],
             "seed": result["seed"], "score": score["value"] if score else None,
             "passed": bool(score and score["passed"]), "stop_reason": result["stop_reason"],
             "wall_s": result["wall_time_s"], "trace": trace, "totals": result["totals"],
-            "provenance": result.get("provenance"), **costs_of(result["totals"]), **context_figures(trace),
+            "provenance": result.get("provenance"), **costs, **context_figures(trace, costs["cached_tokens"]),
         })  # fmt: skip
     return rows
 

@@ -61,8 +61,8 @@ def test_sweep_runs_the_grid_and_writes_table_and_plots(tmp_path):
     assert all(r["delta_vs_full_history"] not in ("", None) and r["pairs"] == "2" for r in short)
     assert (experiment / "paired.md").read_text().startswith("| policy | mode")
     assert (experiment / "summary.md").read_text().startswith("| task | policy | mode")
-    for figure in ("exp_iteration_score.png", "exp_score_vs_tokens.png", "exp_context_tokens.png"):
-        assert (tmp_path / "figs" / figure).read_bytes()[:4] == b"\x89PNG"
+    for figure in ("iteration_score", "score_vs_tokens", "context_tokens", "prompt_cache"):
+        assert (tmp_path / "figs" / f"exp_{figure}.png").read_bytes()[:4] == b"\x89PNG"
     assert "results: mean [95% CI] over n scored episodes" in out and "pairs pooled over tasks" in out
     episodes = list(csv.DictReader((experiment / "episodes.csv").read_text().splitlines()))
     assert len(episodes) == 8 and all(e["totals.cells"] and e["trace"].endswith("trace.jsonl") for e in episodes)

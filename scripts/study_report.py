@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""The study's write-up tables and figures (issue 20, docs/study.md), from its results folders only.
+
+    .venv/bin/python scripts/study_report.py results/issue20_study_0.5b results/issue20_study_window_0.5b \
+        results/issue20_study_1.5b --figs docs/figures/study > /tmp/study_tables.md
+
+Per experiment and task, one row per policy: n, success rate and mean score with their intervals,
+the paired difference against full_history (pairs, exact sign-flip p), the activity column, the
+agent's and the summarizer's tokens, prompt tokens the local server evaluated vs reused from its KV
+cache, wall time with the server's prompt-evaluation seconds and the estimate of what reuse saved,
+and the API cost of an episode at a stated price, without and with cache reads (the client-side
+estimate: a prompt's prefix shared with the one before it is a cache read, billed at
+--cache-read-discount of the prompt price). Then each policy's pairs pooled over tasks, and the
+check that every episode ran on one harness (no change to its code between the first episode's
+commit and the last one's). Figures per experiment and task go to --figs.
+"""
+
+import argparse
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ctxbench.plots import plot_all, prompt_tokens
+from ctxbench.results import REFERENCE_POLICY, fmt, interval_text, load_rows, paired_table, scored, summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = ("ctxbench", "benchmarks", "context_policies", "config.json")
+COLUMNS = ("policy", "n", "success", "mean score", "Δ vs full_history (pairs, p)", "activity", "agent tok",
+           "summarizer tok", "prompt evaluated / reused", "wall s (prompt eval, saved)",
+           "API $ no cache / cache reads")  # fmt: skip
+
+
+def priced(row: dict[str, Any], prompt_price: float, completion_price: float, discount: float) -> tuple[float, float]:
+    """USD per episode at the given per-million prices, without and with the estimated cache reads."""
+    totals, prompt = row["totals"], prompt_tokens(row)
+    completion = totals.get("agent_completion_tokens", 0) + totals.get("summarizer_completion_tokens", 0)
+    reused = min(row["client_reused_tokens"], prompt)  # the agent's calls; a summarizer's prompt is billed whole
+    plain = (prompt * prompt_price + completion * completion_price) / 1e6
+    return plain, plain - reused * prompt_price * (1 - discount) / 1e6
+
+
+def cell_line(line: dict[str, Any], members: list[dict[str, Any]], prices: tuple[float, float, float]) -> list[str]:
+    costs = [priced(m, *prices) for m in members]
+    plain, cached = (sum(c[i] for c in costs) / len(costs) if costs else None for i in (0, 1))
+    delta = "reference" if line["policy"] == REFERENCE_POLICY else delta_text(line)
+    evaluated = _sub(line["agent_prompt_tokens"], line["cached_tokens"])
+    return [line["policy"], str(line["n"]), interval_text(line, "success"), interval_text(line, "score"), delta,
+            _n(line["activity"], 2), _n(_add(line["agent_prompt_tokens"], line["agent_completion_tokens"])),
+            _n(line["summarizer_tokens"]), f"{_n(evaluated)} / {_n(line['cached_tokens'])}",
+            f"{_n(line['wall_s'])} ({_n(line['prompt_eval_s'])}, ~{_n(line['cache_saved_s'])})",
+            f"{_n(plain, 4)} / {_n(cached, 4)}"]  # fmt: skip
+
+
+def delta_text(line: dict[str, Any]) -> str:
+    d = line["delta_vs_full_history"]
+    if d is None:
+        return f"— (0 pairs, {line['unpaired']} unpaired)"
+    low, high = line["delta_ci_low"], line["delta_ci_high"]
+    interval = f" [{low:+.3f}, {high:+.3f}]" if low is not None else ""
+    return f"{d:+.3f}{interval} ({line['pairs']}, p={fmt(line['delta_p'])})"
+
+
+def markdown(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, float, float]) -> str:
+    rows = load_rows(experiment)
+    by_cell: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in scored(rows):
+        by_cell[row["task"], row["policy"], row["model"]].append(row)
+    parts = [f"### {experiment.name}", ""]
+    for task in sorted({r["task"] for r in rows}):
+        table = [line for line in summarize(rows) if line["task"] == task]
+        models = sorted({line["model"] for line in table})
+        parts += [f"**{task}** ({', '.join(models)}, {sum(line['episodes'] for line in table)} episodes)", ""]
+        lines = [cell_line(line, by_cell[task, line["policy"], line["model"]], prices) for line in table]
+        parts += [markdown(lines), ""]
+        if figs:
+            made = plot_all(scored(r for r in rows if r["task"] == task), figs, f"{experiment.name}_{task}")
+            parts += [f"figures: {', '.join(f'`{p}`' for p in made)}", ""]
+    pooled = [[p["policy"], str(p["tasks"]), delta_text(p)] for p in paired_table(rows)]
+    if pooled:
+        parts += ["Pairs pooled over tasks:", "", markdown(pooled, ("policy", "tasks", COLUMNS[4])), ""]
+    return "\n".join([*parts, one_harness(rows), ""])
+
+
+def one_harness(rows: list[dict[str, Any]]) -> str:
+    """Whether every episode ran on the same harness code: the commits the episodes name differ
+    in no file of the harness (results and docs may be committed between them)."""
+    provenance = [r["provenance"] or {} for r in rows]
+    commits = sorted({p.get("git_commit") for p in provenance if p.get("git_commit")})
+    dirty = sum(bool(p.get("git_dirty")) for p in provenance)
+    changed = [c for c in commits[1:] if not same_harness(commits[0], c)]
+    loads = [p["load_avg_1m"] for p in provenance if p.get("load_avg_1m") is not None]
+    verdict = "one harness" if not (changed or dirty) else f"NOT one harness: {len(changed)} commits differ"
+    load = f"load average (1 min) at their start {min(loads):.2f}-{max(loads):.2f}" if loads else "no load recorded"
+    return f"{len(rows)} episodes at {len(commits)} commits: {verdict}; {dirty} run on a dirty tree; {load}."
+
+
+def same_harness(a: str, b: str) -> bool:
+    diff = subprocess.run(["git", "diff", "--quiet", a, b, "--", *HARNESS], cwd=ROOT, check=False)
+    return diff.returncode == 0
+
+
+def _add(*values: float | None) -> float | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def _sub(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("experiments", type=Path, nargs="+", help="results/<experiment> folders")
+    parser.add_argument("--figs", type=Path, help="write each experiment's and task's figures here")
+    parser.add_argument("--usd-per-mtok-prompt", type=float, default=1.0, help="illustrative API price")
+    parser.add_argument("--usd-per-mtok-completion", type=float, default=4.0)
+    parser.add_argument("--cache-read-discount", type=float, default=0.1, help="a cache read's share of the price")
+    args = parser.parse_args()
+    missing = [e for e in args.experiments if not e.is_dir()]
+    if missing:
+        parser.error(f"no such results folder: {', '.join(map(str, missing))}")
+    prices = (args.usd_per_mtok_prompt, args.usd_per_mtok_completion, args.cache_read_discount)
+    print(f"API prices: ${prices[0]}/M prompt, ${prices[1]}/M completion, cache reads at {prices[2]} of it\n")
+    for experiment in args.experiments:
+        print(experiment_report(experiment, args.figs, prices))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
