@@ -94,7 +94,7 @@ def one_harness(rows: list[dict[str, Any]]) -> str:
     """Whether every episode ran on the same harness code: the commits the episodes name differ
     in no file of the harness (results and docs may be committed between them)."""
     provenance = [r["provenance"] or {} for r in rows]
-    commits = sorted({p.get("git_commit") for p in provenance if p.get("git_commit")})
+    commits = sorted({str(p["git_commit"]) for p in provenance if p.get("git_commit")})
     dirty = sum(bool(p.get("git_dirty")) for p in provenance)
     changed = [c for c in commits[1:] if not same_harness(commits[0], c)]
     loads = [p["load_avg_1m"] for p in provenance if p.get("load_avg_1m") is not None]
