@@ -47,7 +47,8 @@ def cell_line(line: dict[str, Any], members: list[dict[str, Any]], prices: tuple
     costs = [priced(m, *prices) for m in members]
     plain, cached = (sum(c[i] for c in costs) / len(costs) if costs else None for i in (0, 1))
     delta = "reference" if line["policy"] == REFERENCE_POLICY else delta_text(line)
-    evaluated = _sub(line["agent_prompt_tokens"], line["cached_tokens"])
+    prompt = sum(prompt_tokens(m) for m in members) / len(members) if members else None
+    evaluated = _sub(prompt, line["cached_tokens"])  # the server's cache count covers the summarizer's calls too
     return [line["policy"], str(line["n"]), interval_text(line, "success"), interval_text(line, "score"), delta,
             _n(line["activity"], 2), _n(_add(line["agent_prompt_tokens"], line["agent_completion_tokens"])),
             _n(line["summarizer_tokens"]), f"{_n(evaluated)} / {_n(line['cached_tokens'])}",

@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import shutil
 import signal
@@ -13,6 +14,17 @@ from benchmarks.pbmc_annotation.task import PbmcAnnotationConfig
 from ctxbench.llm.catalog import DEFAULT as DEFAULT_MODEL
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+def load_script(name: str):
+    """A module of scripts/ (not a package), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 # Spans of any test episode (and of the run_bench.py processes tests start, which inherit this) go
 # to a Phoenix project of the tests, never to the user's own `ctxbench` project.

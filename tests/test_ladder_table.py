@@ -2,18 +2,7 @@
 a column per mode in the order direct, agentic, controller, and a cell in bold only when its
 interval's lower bound clears the task's trivial score."""
 
-import importlib.util
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "above_trivial.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("above_trivial", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_script
 
 
 def cell(task, mode, score, low, high, n=5, model="m"):
@@ -22,7 +11,7 @@ def cell(task, mode, score, low, high, n=5, model="m"):
 
 
 def test_the_ladder_table_has_a_column_per_mode_and_bolds_only_what_clears_trivial():
-    above = load_script()
+    above = load_script("above_trivial")
     floors = {"ml_wine": {"trivial": 0.4, "baseline": 0.6, "reference": 1.0},
               "smoke_sum": {"trivial": 0.0, "baseline": 0.0, "reference": 1.0}}  # fmt: skip
     cells = [cell("ml_wine", "controller", 0.98, 0.95, 1.0), cell("ml_wine", "agentic", 0.5, 0.3, 0.7),
@@ -36,7 +25,7 @@ def test_the_ladder_table_has_a_column_per_mode_and_bolds_only_what_clears_trivi
 
 
 def test_a_cell_of_zeros_does_not_clear_a_trivial_score_below_zero_by_float_noise():
-    above = load_script()
+    above = load_script("above_trivial")
     floors = {"ml_diabetes": {"trivial": -1.2e-17, "baseline": 0.158, "reference": 0.369}}
     _, _, zeros = above.by_mode_table([cell("ml_diabetes", "direct", 0.0, 0.0, 0.537)], floors)
     assert "**" not in zeros and "-0.000 / 0.158 / 0.369" in zeros

@@ -1,24 +1,13 @@
 """The study's write-up (scripts/study_report.py): the API cost of an episode with and without
 cache reads, and the check that every episode of a study ran on one harness."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "study_report.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("study_report", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_script
 
 
 def test_cache_reads_bill_the_shared_prefix_at_the_discount_and_a_summarizer_whole():
-    report = load_script()
+    report = load_script("study_report")
     row = {"client_reused_tokens": 600_000,
            "totals": {"agent_prompt_tokens": 800_000, "agent_completion_tokens": 100_000,
                       "summarizer_prompt_tokens": 200_000, "summarizer_completion_tokens": 50_000}}  # fmt: skip
@@ -33,7 +22,7 @@ def row_at(commit: str, dirty: bool = False) -> dict:
 
 
 def test_one_harness_means_no_change_to_its_code_between_the_episodes_commits():
-    report = load_script()
+    report = load_script("study_report")
     # 416ce18 -> f9f38b9 committed only results; de4a54d changed context_policies (this repo's history)
     docs_only = [row_at("416ce18220c7158398b416abe39a862f3b8870e3"), row_at("f9f38b9")]
     assert "one harness;" in report.one_harness(docs_only)
