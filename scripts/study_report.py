@@ -25,7 +25,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ctxbench.plots import plot_all, prompt_tokens
-from ctxbench.results import REFERENCE_POLICY, fmt, interval_text, load_rows, paired_table, scored, summarize
+from ctxbench.results import (
+    CELL,
+    REFERENCE_POLICY,
+    _delta_text,
+    _num,
+    _sum,
+    interval_text,
+    load_rows,
+    paired_table,
+    scored,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ("ctxbench", "benchmarks", "context_policies", "config.json")
@@ -47,22 +58,20 @@ def cell_line(line: dict[str, Any], members: list[dict[str, Any]], prices: tuple
     costs = [priced(m, *prices) for m in members]
     plain, cached = (sum(c[i] for c in costs) / len(costs) if costs else None for i in (0, 1))
     delta = "reference" if line["policy"] == REFERENCE_POLICY else delta_text(line)
-    prompt = sum(prompt_tokens(m) for m in members) / len(members) if members else None
-    evaluated = _sub(prompt, line["cached_tokens"])  # the server's cache count covers the summarizer's calls too
+    # the server's cache count covers the summarizer's calls too, so its prompts count here as well
+    evaluated = sum(prompt_tokens(m) for m in members) / len(members) - line["cached_tokens"] if members else None
     return [line["policy"], str(line["n"]), interval_text(line, "success"), interval_text(line, "score"), delta,
-            _n(line["activity"], 2), _n(_add(line["agent_prompt_tokens"], line["agent_completion_tokens"])),
-            _n(line["summarizer_tokens"]), f"{_n(evaluated)} / {_n(line['cached_tokens'])}",
-            f"{_n(line['wall_s'])} ({_n(line['prompt_eval_s'])}, ~{_n(line['cache_saved_s'])})",
-            f"{_n(plain, 4)} / {_n(cached, 4)}"]  # fmt: skip
+            _num(line["activity"], 2), _num(_sum(line["agent_prompt_tokens"], line["agent_completion_tokens"])),
+            _num(line["summarizer_tokens"]), f"{_num(evaluated)} / {_num(line['cached_tokens'])}",
+            f"{_num(line['wall_s'])} ({_num(line['prompt_eval_s'])}, ~{_num(line['cache_saved_s'])})",
+            f"{_num(plain, 4)} / {_num(cached, 4)}"]  # fmt: skip
 
 
 def delta_text(line: dict[str, Any]) -> str:
-    d = line["delta_vs_full_history"]
-    if d is None:
+    """The results table's paired difference, or why there is none."""
+    if line["delta_vs_full_history"] is None:
         return f"— (0 pairs, {line['unpaired']} unpaired)"
-    low, high = line["delta_ci_low"], line["delta_ci_high"]
-    interval = f" [{low:+.3f}, {high:+.3f}]" if low is not None else ""
-    return f"{d:+.3f}{interval} ({line['pairs']}, p={fmt(line['delta_p'])})"
+    return _delta_text(line)
 
 
 def markdown(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> str:
@@ -72,16 +81,17 @@ def markdown(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> str:
 
 def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, float, float]) -> str:
     rows = load_rows(experiment)
-    by_cell: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    members: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in scored(rows):
-        by_cell[row["task"], row["policy"], row["model"]].append(row)
+        members[tuple(row[k] for k in CELL)].append(row)
+    table = summarize(rows)
     parts = [f"### {experiment.name}", ""]
     for task in sorted({r["task"] for r in rows}):
-        table = [line for line in summarize(rows) if line["task"] == task]
-        models = sorted({line["model"] for line in table})
-        parts += [f"**{task}** ({', '.join(models)}, {sum(line['episodes'] for line in table)} episodes)", ""]
-        lines = [cell_line(line, by_cell[task, line["policy"], line["model"]], prices) for line in table]
-        parts += [markdown(lines), ""]
+        lines = [line for line in table if line["task"] == task]
+        models = sorted({line["model"] for line in lines})
+        parts += [f"**{task}** ({', '.join(models)}, {sum(line['episodes'] for line in lines)} episodes)", ""]
+        cells = [cell_line(line, members[tuple(line[k] for k in CELL)], prices) for line in lines]
+        parts += [markdown(cells), ""]
         if figs:
             made = plot_all(scored(r for r in rows if r["task"] == task), figs, f"{experiment.name}_{task}")
             parts += [f"figures: {', '.join(f'`{p}`' for p in made)}", ""]
@@ -107,18 +117,6 @@ def one_harness(rows: list[dict[str, Any]]) -> str:
 def same_harness(a: str, b: str) -> bool:
     diff = subprocess.run(["git", "diff", "--quiet", a, b, "--", *HARNESS], cwd=ROOT, check=False)
     return diff.returncode == 0
-
-
-def _add(*values: float | None) -> float | None:
-    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
-
-
-def _sub(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
-
-
-def _n(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def main() -> int:
