@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The study's write-up tables and figures (issue 20, docs/study.md), from its results folders only.
 
-    .venv/bin/python scripts/study_report.py results/issue20_study_0.5b results/issue20_study_window_0.5b \
-        results/issue20_study_1.5b --figs docs/figures/study > /tmp/study_tables.md
+    .venv/bin/python scripts/study_report.py results/issue20_study_0.5b results/issue20_study_1.5b \
+        --figs docs/figures/study > /tmp/study_tables.md
 
 Per experiment and task, one row per policy: n, success rate and mean score with their intervals,
 the paired difference against full_history (pairs, exact sign-flip p), the activity column, the
@@ -13,6 +13,12 @@ estimate: a prompt's prefix shared with the one before it is a cache read, bille
 --cache-read-discount of the prompt price). Then each policy's pairs pooled over tasks, and the
 check that every episode ran on one harness (no change to its code between the first episode's
 commit and the last one's). Figures per experiment and task go to --figs.
+
+An experiment without its own full_history (a budget axis) is paired with the full_history episodes
+of --reference that share its task, mode, model, prompt, repeat and seed:
+
+    .venv/bin/python scripts/study_report.py results/issue20_study_window_0.5b \
+        --reference results/issue20_study_0.5b
 """
 
 import argparse
@@ -27,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ctxbench.plots import plot_all, prompt_tokens
 from ctxbench.results import (
     CELL,
+    PAIR_KEY,
     REFERENCE_POLICY,
     _delta_text,
     _num,
@@ -79,13 +86,30 @@ def markdown(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, float, float]) -> str:
+def borrowed_references(rows: list[dict[str, Any]], reference: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reference experiment's full_history episodes that are twins of these rows' episodes:
+    same task, mode, model, prompt and repeat (the pair key), and the same seed."""
+    wanted = {twin_key(r) for r in rows if r["policy"] != REFERENCE_POLICY}
+    return [r for r in reference if r["policy"] == REFERENCE_POLICY and twin_key(r) in wanted]
+
+
+def twin_key(row: dict[str, Any]) -> tuple:
+    return (*(row[k] for k in PAIR_KEY), row["seed"])
+
+
+def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, float, float],
+                      reference: Path | None = None) -> str:  # fmt: skip
     rows = load_rows(experiment)
+    if reference is not None and not any(r["policy"] == REFERENCE_POLICY for r in rows):
+        rows += borrowed_references(rows, load_rows(reference))
     members: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in scored(rows):
         members[tuple(row[k] for k in CELL)].append(row)
     table = summarize(rows)
     parts = [f"### {experiment.name}", ""]
+    if reference is not None:
+        parts += [f"{REFERENCE_POLICY} episodes borrowed from {reference.name}: "
+                  f"{sum(r['policy'] == REFERENCE_POLICY for r in rows)}", ""]  # fmt: skip
     for task in sorted({r["task"] for r in rows}):
         lines = [line for line in table if line["task"] == task]
         models = sorted({line["model"] for line in lines})
@@ -123,17 +147,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("experiments", type=Path, nargs="+", help="results/<experiment> folders")
     parser.add_argument("--figs", type=Path, help="write each experiment's and task's figures here")
+    parser.add_argument("--reference", type=Path, help="pair experiments without full_history against this one's")
     parser.add_argument("--usd-per-mtok-prompt", type=float, default=1.0, help="illustrative API price")
     parser.add_argument("--usd-per-mtok-completion", type=float, default=4.0)
     parser.add_argument("--cache-read-discount", type=float, default=0.1, help="a cache read's share of the price")
     args = parser.parse_args()
-    missing = [e for e in args.experiments if not e.is_dir()]
+    missing = [e for e in [*args.experiments, args.reference] if e is not None and not e.is_dir()]
     if missing:
         parser.error(f"no such results folder: {', '.join(map(str, missing))}")
     prices = (args.usd_per_mtok_prompt, args.usd_per_mtok_completion, args.cache_read_discount)
     print(f"API prices: ${prices[0]}/M prompt, ${prices[1]}/M completion, cache reads at {prices[2]} of it\n")
     for experiment in args.experiments:
-        print(experiment_report(experiment, args.figs, prices))
+        print(experiment_report(experiment, args.figs, prices, args.reference))
     return 0
 
 

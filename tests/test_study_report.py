@@ -29,3 +29,20 @@ def test_one_harness_means_no_change_to_its_code_between_the_episodes_commits():
     changed = [row_at("6a44761"), row_at("de4a54d")]
     assert "NOT one harness: 1 commits differ;" in report.one_harness(changed)
     assert "NOT one harness" in report.one_harness([row_at("f9f38b9", dirty=True)])
+
+
+def episode(policy: str, repeat: int, seed: int, task: str = "ml_wine") -> dict:
+    return {"task": task, "mode": "agentic", "model": "m", "prompt": "", "repeat": repeat, "seed": seed,
+            "policy": policy}  # fmt: skip
+
+
+def test_a_budget_axis_borrows_only_the_reference_episodes_twinned_with_its_own():
+    report = load_script("study_report")
+    axis = [episode("sliding_window[turns=1]", 0, 0), episode("sliding_window[turns=2]", 1, 1)]
+    reference = [episode("full_history", 0, 0), episode("full_history", 1, 1),
+                 episode("full_history", 2, 2),  # no twin: the axis has no repeat 2
+                 episode("full_history", 1, 7),  # the same repeat at another seed is not a twin
+                 episode("full_history", 0, 0, task="smoke_sum"),  # another task
+                 episode("sliding_window", 0, 0)]  # fmt: skip
+    borrowed = report.borrowed_references(axis, reference)
+    assert borrowed == reference[:2]
