@@ -9,7 +9,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ctxbench.sweep import PromptVariant, SweepConfig
 
 EXIT_USER_ERROR = 2
+PhoenixWrite = Literal["never", "if_traced", "always"]  # when a sweep is written to Phoenix as experiments
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -79,8 +80,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--summarize", type=Path, metavar="EXPERIMENT_DIR", help="tables and plots of a sweep")
     parser.add_argument(
         "--phoenix", action="store_true",
-        help="with --summarize: write the sweep to Phoenix as experiments (a sweep whose episodes sent "
-        "spans to Phoenix does this at its end)",
+        help="with --summarize: write the sweep to Phoenix as experiments, also when its episodes ran "
+        "without Phoenix (a sweep whose episodes sent spans to Phoenix does this at its end)",
     )  # fmt: skip
     return parser
 
@@ -269,7 +270,8 @@ def sweep_main(args: argparse.Namespace) -> int:
             except ValidationError as exc:
                 raise ConfigError(f"{args.sweep}: {describe_validation_error(exc, raw)}") from None
             experiment = run_sweep(sweep, resume=args.resume)
-        summarize_experiment(experiment, to_phoenix=args.phoenix or bool(args.sweep or args.repeat))
+        phoenix: PhoenixWrite = "always" if args.phoenix else "if_traced" if (args.sweep or args.repeat) else "never"
+        summarize_experiment(experiment, phoenix)
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -312,9 +314,9 @@ def repeat_sweep(args: argparse.Namespace) -> "SweepConfig":
     )  # fmt: skip
 
 
-def summarize_experiment(experiment: Path, to_phoenix: bool = False) -> None:
-    """Tables and figures; with to_phoenix, the sweep as Phoenix experiments too (a just-run sweep
-    asks for it, and it is done when its episodes sent spans to Phoenix)."""
+def summarize_experiment(experiment: Path, phoenix: PhoenixWrite = "never") -> None:
+    """Tables and figures, and the sweep as Phoenix experiments: "if_traced" when its episodes sent
+    spans to Phoenix (a just-run sweep), "always" when asked for (--phoenix), with or without spans."""
     from ctxbench.episode_tables import write_episode_tables
     from ctxbench.plots import plot_all
     from ctxbench.results import load_rows, paired_table, print_table, scored, summarize, write_tables
@@ -329,19 +331,23 @@ def summarize_experiment(experiment: Path, to_phoenix: bool = False) -> None:
     figures = plot_all(scored(rows), Path("figs"), experiment.name)
     print("tables: " + ", ".join(map(str, tables)))
     print("figures: " + ", ".join(map(str, figures)))
-    if to_phoenix:
-        write_to_phoenix(experiment, rows)
+    if phoenix != "never":
+        write_to_phoenix(experiment, rows, untraced_too=phoenix == "always")
 
 
-def write_to_phoenix(experiment: Path, rows: list[dict[str, Any]]) -> None:
-    """The sweep as Phoenix experiments, when its episodes sent spans there. The sweep is done and
-    its results written whatever happens here: a failure is one line, never an error exit."""
+def write_to_phoenix(experiment: Path, rows: list[dict[str, Any]], untraced_too: bool = False) -> None:
+    """The sweep as Phoenix experiments, when its episodes sent spans there or untraced_too (their
+    runs then link no trace). The sweep is done and its results written whatever happens here: a
+    failure is one line, never an error exit."""
     from ctxbench.phoenix_experiments import log_sweep
     from ctxbench.tracing.otel import PhoenixConfig, phoenix_base_url, phoenix_reachable
 
     telemetry = [PhoenixConfig.model_validate(row["trace"].start["config"]["telemetry"]["phoenix"]) for row in rows]
-    if not all(t.enabled for t in telemetry):
-        return  # a sweep without Phoenix stays without it
+    traced = all(t.enabled for t in telemetry)
+    if not (traced or untraced_too):
+        return  # a sweep run without Phoenix stays without it unless asked
+    if not traced:
+        print("Phoenix: episodes ran without Phoenix; their runs are written without trace links")
     base_url = phoenix_base_url(telemetry[0])
     retry = "start it, then: run_bench.py --summarize DIR --phoenix"
     if not phoenix_reachable(base_url):

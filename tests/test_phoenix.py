@@ -252,3 +252,28 @@ def test_a_sweep_becomes_phoenix_experiments_once_and_compares_its_policies(phoe
     for policy, mean in summary.items():  # every policy's name and mean score on the comparison page
         assert policy in dom and f"{mean:.2f}" in dom, (policy, mean)
     assert "score" in dom and "stop_reason" in dom  # the evaluations
+
+
+def test_a_sweep_run_without_phoenix_is_written_there_only_when_asked(phoenix, tmp_path):
+    from phoenix.client import Client
+
+    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
+    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
+            "telemetry": {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": False}}}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    name = f"untraced-{uuid.uuid4().hex[:6]}"
+    sweep = {"experiment": name, "base_config": str(tmp_path / "base.json"), "repeats": 2,
+             "policies": ["full_history", "observation_masking"], "results_dir": str(tmp_path / "results")}  # fmt: skip
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    command = [sys.executable, str(ROOT / "run_bench.py")]
+    done = subprocess.run([*command, "--sweep", str(tmp_path / "sweep.json")], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=600)  # fmt: skip
+    assert done.returncode == 0 and "Phoenix" not in done.stdout, done.stdout + done.stderr
+    asked = subprocess.run([*command, "--summarize", str(tmp_path / "results" / name), "--phoenix"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    assert "without trace links" in asked.stdout and "Phoenix: 2 experiments" in asked.stdout, asked.stdout
+    assert "4 runs written, 0 already there" in asked.stdout
+    dataset = Client(base_url=BASE).datasets.get_dataset(dataset=f"ctxbench-sweep-{name}")
+    names = sorted(e["name"].split(" · ")[1] for e in Client(base_url=BASE).experiments.list(dataset_id=dataset.id))
+    assert names == ["full_history", "observation_masking"]
