@@ -71,7 +71,14 @@ def cost_with_cache_reads(trace: EpisodeTrace, reused_tokens: int) -> float:
     usage = [((call.get("reply") or {}).get("usage") or {}) for call in trace.llm_calls]
     prompt = sum(int(u.get("prompt_tokens") or 0) for u in usage)
     completion = sum(int(u.get("completion_tokens") or 0) for u in usage)
-    reused = min(reused_tokens, prompt)
+    return priced_usd(prompt, completion, reused_tokens, (prompt_price, completion_price, discount))
+
+
+def priced_usd(prompt: int, completion: int, reused: int, prices: tuple[float, float, float]) -> float:
+    """USD for these tokens at (prompt, completion) prices per million, the reused prompt tokens
+    (at most the prompt) billed at the cache-read discount's share of the prompt price."""
+    prompt_price, completion_price, discount = prices
+    reused = min(reused, prompt)
     return ((prompt - reused) * prompt_price + reused * prompt_price * discount + completion * completion_price) / 1e6
 
 

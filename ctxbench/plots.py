@@ -51,9 +51,7 @@ def _band(ax: Any, curves: list[list[float]], label: str) -> None:
 def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
     plt = _pyplot()
     figs.mkdir(parents=True, exist_ok=True)
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[_label(row)].append(row)
+    groups = by_label(rows)
     paths = []
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -85,6 +83,14 @@ def plot_all(rows: list[dict[str, Any]], figs: Path, name: str) -> list[Path]:
     return [*paths, plot_prompt_cache(rows, figs, name), *plot_parameter_axes(rows, figs, name)]
 
 
+def by_label(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The episodes of each curve or bar: one per policy, mode, model and prompt label."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[_label(row)].append(row)
+    return groups
+
+
 def prompt_tokens(row: dict[str, Any]) -> int:
     """Every prompt token of an episode: the agent's and the summarizer's."""
     return int(row["totals"].get("agent_prompt_tokens", 0) + row["totals"].get("summarizer_prompt_tokens", 0))
@@ -96,9 +102,7 @@ def plot_prompt_cache(rows: list[dict[str, Any]], figs: Path, name: str) -> Path
     the one before it, what an API would bill as cache reads) marked: which policies keep the prefix
     stable. The saved seconds, where a local server's log gave them, are written beside each bar."""
     plt = _pyplot()
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[_label(row)].append(row)
+    groups = by_label(rows)
     labels = sorted(groups)
     prompt = np.array([np.mean([prompt_tokens(m) for m in groups[label]]) for label in labels])
     reused = np.array([np.mean([m["cached_tokens"] for m in groups[label]]) for label in labels])
@@ -113,7 +117,8 @@ def plot_prompt_cache(rows: list[dict[str, Any]], figs: Path, name: str) -> Path
         if saved:
             ax.annotate(f" saved ~{np.mean(saved):.0f} s", (prompt[i], i), va="center", fontsize=8)
     ax.set_yticks(y, [f"{label} (n={len(groups[label])})" for label in labels])
-    ax.set(xlabel="prompt tokens per episode (mean)", title=f"{name}: prompt tokens evaluated vs reused")
+    # the title on two lines, so that a long sweep name is not cut off
+    ax.set(xlabel="prompt tokens per episode (mean)", title=f"{name}\nprompt tokens evaluated vs reused")
     ax.set_xlim(0, max(prompt.max(initial=1.0), *estimate) * 1.3)  # room for the saved seconds
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     return _save(fig, figs / f"{name}_prompt_cache.png")

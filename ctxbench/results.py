@@ -201,12 +201,13 @@ def print_table(table: list[dict[str, Any]], paired: list[dict[str, Any]] | None
                    "steps"):  # fmt: skip
         view.add_column(column)
     for row in table:
-        reused = f"{_num(row['cached_tokens'])} / {_num(row['client_reused_tokens'])}"
+        reused = f"{number_text(row['cached_tokens'])} / {number_text(row['client_reused_tokens'])}"
+        agent = sum_known(row["agent_prompt_tokens"], row["agent_completion_tokens"])
         view.add_row(row["task"], row["policy"], row["mode"], str(row["n"]), row["stop_reasons"],
-                     interval_text(row, "success"), interval_text(row, "score"), _delta_text(row),
-                     _num(_sum(row["agent_prompt_tokens"], row["agent_completion_tokens"])),
-                     _num(row["summarizer_tokens"]), reused, _num(row["activity"], 2), _num(row["llm_s"], 1),
-                     _num(row["wall_s"], 1), _num(row["steps"], 1))  # fmt: skip
+                     interval_text(row, "success"), interval_text(row, "score"), delta_text(row),
+                     number_text(agent), number_text(row["summarizer_tokens"]), reused,
+                     number_text(row["activity"], 2), number_text(row["llm_s"], 1), number_text(row["wall_s"], 1),
+                     number_text(row["steps"], 1))  # fmt: skip
     console.print(view)
     if paired:
         pooled = Table(title="each policy vs full_history, pairs pooled over tasks")
@@ -214,11 +215,12 @@ def print_table(table: list[dict[str, Any]], paired: list[dict[str, Any]] | None
             pooled.add_column(column)
         for row in paired:
             pooled.add_row(row["policy"], row["mode"], str(row["tasks"]), str(row["pairs"]), str(row["unpaired"]),
-                           _delta_text(row, with_pairs=False), fmt(row["delta_p"]), row["delta_test"])  # fmt: skip
+                           delta_text(row, with_pairs=False), fmt(row["delta_p"]), row["delta_test"])  # fmt: skip
         console.print(pooled)
 
 
-def _delta_text(row: dict[str, Any], with_pairs: bool = True) -> str:
+def delta_text(row: dict[str, Any], with_pairs: bool = True) -> str:
+    """'+0.066 [-0.040, +0.172] (20, p=0.502)': the paired difference against full_history."""
     d, low, high = row["delta_vs_full_history"], row["delta_ci_low"], row["delta_ci_high"]
     if d is None:
         return "—"
@@ -226,11 +228,13 @@ def _delta_text(row: dict[str, Any], with_pairs: bool = True) -> str:
     return text + (f" ({row['pairs']}, p={fmt(row['delta_p'])})" if with_pairs else "")
 
 
-def _sum(*values: float | None) -> float | None:
+def sum_known(*values: float | None) -> float | None:
+    """The sum, or None when any part is unknown (a field older results lack)."""
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
-def _num(value: float | None, digits: int = 0) -> str:
+def number_text(value: float | None, digits: int = 0) -> str:
+    """A table cell: the value at these digits, or a dash when unknown."""
     return "—" if value is None else f"{value:.{digits}f}"
 
 

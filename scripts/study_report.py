@@ -30,18 +30,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ctxbench.context_figures import priced_usd
 from ctxbench.plots import plot_all, prompt_tokens
 from ctxbench.results import (
     CELL,
     PAIR_KEY,
     REFERENCE_POLICY,
-    _delta_text,
-    _num,
-    _sum,
+    delta_text,
     interval_text,
     load_rows,
+    number_text,
     paired_table,
     scored,
+    sum_known,
     summarize,
 )
 
@@ -53,32 +54,35 @@ COLUMNS = ("policy", "n", "success", "mean score", "Δ vs full_history (pairs, p
 
 
 def priced(row: dict[str, Any], prompt_price: float, completion_price: float, discount: float) -> tuple[float, float]:
-    """USD per episode at the given per-million prices, without and with the estimated cache reads."""
+    """USD per episode at the given per-million prices, without and with the estimated cache reads
+    (the agent's calls; a summarizer's prompt is billed whole)."""
     totals, prompt = row["totals"], prompt_tokens(row)
     completion = totals.get("agent_completion_tokens", 0) + totals.get("summarizer_completion_tokens", 0)
-    reused = min(row["client_reused_tokens"], prompt)  # the agent's calls; a summarizer's prompt is billed whole
-    plain = (prompt * prompt_price + completion * completion_price) / 1e6
-    return plain, plain - reused * prompt_price * (1 - discount) / 1e6
+    prices = (prompt_price, completion_price, discount)
+    reused = row["client_reused_tokens"]
+    return priced_usd(prompt, completion, 0, prices), priced_usd(prompt, completion, reused, prices)
 
 
 def cell_line(line: dict[str, Any], members: list[dict[str, Any]], prices: tuple[float, float, float]) -> list[str]:
     costs = [priced(m, *prices) for m in members]
     plain, cached = (sum(c[i] for c in costs) / len(costs) if costs else None for i in (0, 1))
-    delta = "reference" if line["policy"] == REFERENCE_POLICY else delta_text(line)
+    delta = "reference" if line["policy"] == REFERENCE_POLICY else delta_or_why(line)
     # the server's cache count covers the summarizer's calls too, so its prompts count here as well
     evaluated = sum(prompt_tokens(m) for m in members) / len(members) - line["cached_tokens"] if members else None
+    agent = sum_known(line["agent_prompt_tokens"], line["agent_completion_tokens"])
+    n = number_text
     return [line["policy"], str(line["n"]), interval_text(line, "success"), interval_text(line, "score"), delta,
-            _num(line["activity"], 2), _num(_sum(line["agent_prompt_tokens"], line["agent_completion_tokens"])),
-            _num(line["summarizer_tokens"]), f"{_num(evaluated)} / {_num(line['cached_tokens'])}",
-            f"{_num(line['wall_s'])} ({_num(line['prompt_eval_s'])}, ~{_num(line['cache_saved_s'])})",
-            f"{_num(plain, 4)} / {_num(cached, 4)}"]  # fmt: skip
+            n(line["activity"], 2), n(agent), n(line["summarizer_tokens"]),
+            f"{n(evaluated)} / {n(line['cached_tokens'])}",
+            f"{n(line['wall_s'])} ({n(line['prompt_eval_s'])}, ~{n(line['cache_saved_s'])})",
+            f"{n(plain, 4)} / {n(cached, 4)}"]  # fmt: skip
 
 
-def delta_text(line: dict[str, Any]) -> str:
+def delta_or_why(line: dict[str, Any]) -> str:
     """The results table's paired difference, or why there is none."""
     if line["delta_vs_full_history"] is None:
         return f"— (0 pairs, {line['unpaired']} unpaired)"
-    return _delta_text(line)
+    return delta_text(line)
 
 
 def markdown(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> str:
@@ -119,7 +123,7 @@ def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, 
         if figs:
             made = plot_all(scored(r for r in rows if r["task"] == task), figs, f"{experiment.name}_{task}")
             parts += [f"figures: {', '.join(f'`{p}`' for p in made)}", ""]
-    pooled = [[p["policy"], str(p["tasks"]), delta_text(p)] for p in paired_table(rows)]
+    pooled = [[p["policy"], str(p["tasks"]), delta_or_why(p)] for p in paired_table(rows)]
     if pooled:
         parts += ["Pairs pooled over tasks:", "", markdown(pooled, ("policy", "tasks", COLUMNS[4])), ""]
     return "\n".join([*parts, one_harness(rows), ""])
