@@ -120,6 +120,7 @@ def plot_prompt_cache(rows: list[dict[str, Any]], figs: Path, name: str) -> Path
     # the title on two lines, so that a long sweep name is not cut off
     ax.set(xlabel="prompt tokens per episode (mean)", title=f"{name}\nprompt tokens evaluated vs reused")
     ax.set_xlim(0, max(prompt.max(initial=1.0), *estimate) * 1.3)  # room for the saved seconds
+    ax.locator_params(axis="x", nbins=5)  # five-digit tick labels would run into each other
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     return _save(fig, figs / f"{name}_prompt_cache.png")
 
