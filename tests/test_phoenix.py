@@ -218,19 +218,24 @@ def chromium_dom(url: str, profile: Path) -> str:
     return subprocess.run(["chromium", *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
 
 
+def write_scripted_sweep(tmp_path: Path, name: str, policies: list, phoenix: bool) -> None:
+    """tmp_path/sweep.json: two repeats of each policy, the scripted model submitting the reference
+    solution at once (its base config in tmp_path/base.json), Phoenix on or off."""
+    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
+    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
+            "telemetry": {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": phoenix}}}  # fmt: skip
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    sweep = {"experiment": name, "base_config": str(tmp_path / "base.json"), "repeats": 2, "policies": policies,
+             "results_dir": str(tmp_path / "results")}  # fmt: skip
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+
+
 def test_a_sweep_becomes_phoenix_experiments_once_and_compares_its_policies(phoenix, tmp_path):
     from phoenix.client import Client
 
     project = f"ctxbench-test-{uuid.uuid4().hex[:8]}"
-    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
-    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
-            "telemetry": {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": True}}}  # fmt: skip
-    (tmp_path / "base.json").write_text(json.dumps(base))
     name = f"sweep-{uuid.uuid4().hex[:6]}"
-    sweep = {"experiment": name, "base_config": str(tmp_path / "base.json"), "repeats": 2,
-             "policies": ["full_history", {"type": "sliding_window", "turns": [1, 3]}],
-             "results_dir": str(tmp_path / "results")}  # fmt: skip
-    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    write_scripted_sweep(tmp_path, name, ["full_history", {"type": "sliding_window", "turns": [1, 3]}], phoenix=True)
     env = {**os.environ, "CTXBENCH_PHOENIX_PROJECT": project}
     command = [sys.executable, str(ROOT / "run_bench.py")]
     done = subprocess.run([*command, "--sweep", str(tmp_path / "sweep.json")], capture_output=True, text=True,
@@ -257,14 +262,8 @@ def test_a_sweep_becomes_phoenix_experiments_once_and_compares_its_policies(phoe
 def test_a_sweep_run_without_phoenix_is_written_there_only_when_asked(phoenix, tmp_path):
     from phoenix.client import Client
 
-    reply = f"```python\n{REFERENCE}\n```\nFINAL_ANSWER: predictions.csv"
-    base = {"model": {"backend": "scripted", "scripted_replies": [reply]}, "budget": {"max_steps": 2},
-            "telemetry": {"traces_dir": str(tmp_path / "traces"), "phoenix": {"enabled": False}}}  # fmt: skip
-    (tmp_path / "base.json").write_text(json.dumps(base))
     name = f"untraced-{uuid.uuid4().hex[:6]}"
-    sweep = {"experiment": name, "base_config": str(tmp_path / "base.json"), "repeats": 2,
-             "policies": ["full_history", "observation_masking"], "results_dir": str(tmp_path / "results")}  # fmt: skip
-    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    write_scripted_sweep(tmp_path, name, ["full_history", "observation_masking"], phoenix=False)
     command = [sys.executable, str(ROOT / "run_bench.py")]
     done = subprocess.run([*command, "--sweep", str(tmp_path / "sweep.json")], capture_output=True, text=True,
                           cwd=tmp_path, timeout=600)  # fmt: skip
