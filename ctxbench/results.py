@@ -11,7 +11,7 @@ import csv
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,12 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
+def twin_key(row: dict[str, Any]) -> tuple:
+    """The pair key and the seed: an episode's full_history twin across experiments (within one,
+    the repeat fixes the seed)."""
+    return (*(row[k] for k in PAIR_KEY), row["seed"])
+
+
 def reference_scores(rows: list[dict[str, Any]]) -> dict[tuple, float]:
     """Each scored full_history episode's score, by the key its twins share (built once per table)."""
     return {tuple(r[k] for k in PAIR_KEY): r["score"] for r in scored(rows) if r["policy"] == REFERENCE_POLICY}
@@ -177,10 +183,14 @@ def _write(table: list[dict[str, Any]], stem: Path, markdown_columns: list[str])
         writer = csv.DictWriter(f, fieldnames=list(table[0]))
         writer.writeheader()
         writer.writerows(table)
-    lines = ["| " + " | ".join(markdown_columns) + " |", "|" + "---|" * len(markdown_columns)]
-    lines += ["| " + " | ".join(fmt(row[c]) for c in markdown_columns) + " |" for row in table]
-    md_path.write_text("\n".join(lines) + "\n")
+    cells = [[fmt(row[c]) for c in markdown_columns] for row in table]
+    md_path.write_text(markdown_table(markdown_columns, cells) + "\n")
     return [csv_path, md_path]
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def interval_text(row: dict[str, Any], name: str) -> str:

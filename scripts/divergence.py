@@ -20,13 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ctxbench.results import PAIR_KEY, REFERENCE_POLICY, load_rows
+from ctxbench.results import REFERENCE_POLICY, load_rows, markdown_table, twin_key
 
 HEADER = ("task", "policy", "pairs", "part by context", "part by server", "identical", "median parting step")
-
-
-def twin_key(row: dict[str, Any]) -> tuple:
-    return (*(row[k] for k in PAIR_KEY), row["seed"])
 
 
 def parting(calls: list[dict[str, Any]], twin_calls: list[dict[str, Any]]) -> tuple[str, int | None]:
@@ -82,8 +78,7 @@ def main() -> int:
             parser.error(f"no such results folder: {folder}")
     rows = load_rows(args.experiment)
     found = partings(rows, load_rows(args.reference) if args.reference else rows)
-    print("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER))
-    print("\n".join("| " + " | ".join(line) + " |" for line in table(found)))
+    print(markdown_table(HEADER, table(found)))
     server = [(key, repeat, step) for key, pairs in sorted(found.items()) for repeat, kind, step in pairs
               if kind == "server"]  # fmt: skip
     print("\nParted by the server (same context, another reply):", ", ".join(

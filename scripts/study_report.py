@@ -34,16 +34,17 @@ from ctxbench.context_figures import priced_usd
 from ctxbench.plots import plot_all, prompt_tokens
 from ctxbench.results import (
     CELL,
-    PAIR_KEY,
     REFERENCE_POLICY,
     delta_text,
     interval_text,
     load_rows,
+    markdown_table,
     number_text,
     paired_table,
     scored,
     sum_known,
     summarize,
+    twin_key,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,20 +86,11 @@ def delta_or_why(line: dict[str, Any]) -> str:
     return delta_text(line)
 
 
-def markdown(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
-
-
 def borrowed_references(rows: list[dict[str, Any]], reference: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The reference experiment's full_history episodes that are twins of these rows' episodes:
     same task, mode, model, prompt and repeat (the pair key), and the same seed."""
     wanted = {twin_key(r) for r in rows if r["policy"] != REFERENCE_POLICY}
     return [r for r in reference if r["policy"] == REFERENCE_POLICY and twin_key(r) in wanted]
-
-
-def twin_key(row: dict[str, Any]) -> tuple:
-    return (*(row[k] for k in PAIR_KEY), row["seed"])
 
 
 def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, float, float],
@@ -119,13 +111,13 @@ def experiment_report(experiment: Path, figs: Path | None, prices: tuple[float, 
         models = sorted({line["model"] for line in lines})
         parts += [f"**{task}** ({', '.join(models)}, {sum(line['episodes'] for line in lines)} episodes)", ""]
         cells = [cell_line(line, members[tuple(line[k] for k in CELL)], prices) for line in lines]
-        parts += [markdown(cells), ""]
+        parts += [markdown_table(COLUMNS, cells), ""]
         if figs:
             made = plot_all(scored(r for r in rows if r["task"] == task), figs, f"{experiment.name}_{task}")
             parts += [f"figures: {', '.join(f'`{p}`' for p in made)}", ""]
     pooled = [[p["policy"], str(p["tasks"]), delta_or_why(p)] for p in paired_table(rows)]
     if pooled:
-        parts += ["Pairs pooled over tasks:", "", markdown(pooled, ("policy", "tasks", COLUMNS[4])), ""]
+        parts += ["Pairs pooled over tasks:", "", markdown_table(("policy", "tasks", COLUMNS[4]), pooled), ""]
     return "\n".join([*parts, one_harness(rows), ""])
 
 
