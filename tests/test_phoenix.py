@@ -273,6 +273,7 @@ def test_a_sweep_run_without_phoenix_is_written_there_only_when_asked(phoenix, t
     assert asked.returncode == 0, asked.stderr
     assert "without trace links" in asked.stdout and "Phoenix: 2 experiments" in asked.stdout, asked.stdout
     assert "4 runs written, 0 already there" in asked.stdout
-    dataset = Client(base_url=BASE).datasets.get_dataset(dataset=f"ctxbench-sweep-{name}")
-    names = sorted(e["name"].split(" · ")[1] for e in Client(base_url=BASE).experiments.list(dataset_id=dataset.id))
+    client = Client(base_url=BASE)
+    dataset = client.datasets.get_dataset(dataset=f"ctxbench-sweep-{name}")
+    names = sorted(e["name"].split(" · ")[1] for e in client.experiments.list(dataset_id=dataset.id))
     assert names == ["full_history", "observation_masking"]
